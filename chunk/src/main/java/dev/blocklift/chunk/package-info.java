@@ -1,0 +1,2 @@
+/** Chunking, convergent encryption, salt roots, manifests and key services. */
+package dev.blocklift.chunk;

@@ -1,0 +1,41 @@
+package dev.blocklift.cli;
+
+import dev.blocklift.core.BlockliftException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The top-level command. Every subcommand is its own small class; this is the one place where they
+ * are listed.
+ */
+@Command(
+    name = "blocklift",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Load container images on demand, block by block.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class BlockliftCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The configured command line: user errors print one line, not a stack trace. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new BlockliftCommand());
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          if (ex instanceof BlockliftException || ex instanceof IllegalArgumentException) {
+            cmd.getErr().println("blocklift: " + ex.getMessage());
+            if (Boolean.getBoolean("blocklift.debug")) {
+              ex.printStackTrace(cmd.getErr());
+            }
+            return 1;
+          }
+          throw ex;
+        });
+    return cl;
+  }
+}

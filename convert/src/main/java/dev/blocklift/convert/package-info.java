@@ -1,0 +1,2 @@
+/** The convert pipeline: flatten, chunk, encrypt, upload missing chunks, publish the manifest. */
+package dev.blocklift.convert;

@@ -1,0 +1,2 @@
+/** The docker:// transport: pulling images from OCI distribution registries. */
+package dev.blocklift.registry;
