@@ -21,6 +21,8 @@ public interface ChunkStore extends ChunkSource, AutoCloseable {
   Stream<StoredChunk> list() throws IOException;
 
   /**
+   * Removes a chunk (garbage collection only: chunks are otherwise immutable).
+   *
    * @return true if it was there
    */
   boolean delete(ChunkName name) throws IOException;

@@ -1,0 +1,88 @@
+package dev.blocklift.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * One image presented and mounted: its device (lazy, behind a copy-on-write overlay unless
+ * read-only) appears as a file in a FUSE directory, and that file is loop-mounted as ext4 on the
+ * target directory. {@link #close} undoes all of it in reverse order: the ext4 mount and loop
+ * device, the FUSE file, the overlay (deleted unless kept).
+ */
+public final class ImageMount implements AutoCloseable {
+  private final FuseServer fuse;
+  private final String fileName;
+  private final BlockDevice device;
+  private final LoopMount loop;
+  private boolean closed;
+
+  private ImageMount(FuseServer fuse, String fileName, BlockDevice device, LoopMount loop) {
+    this.fuse = fuse;
+    this.fileName = fileName;
+    this.device = device;
+    this.loop = loop;
+  }
+
+  /**
+   * @param overlayDir where the copy-on-write overlay lives (ignored when read-only)
+   * @param keepOverlay keep the overlay after close (for a later mount with the same dir)
+   */
+  public static ImageMount open(
+      FuseServer fuse,
+      String fileName,
+      LazyDevice lazy,
+      Path target,
+      boolean readOnly,
+      Path overlayDir,
+      boolean keepOverlay)
+      throws IOException {
+    BlockDevice device =
+        readOnly
+            ? lazy
+            : new CowDevice(lazy, CowOverlay.open(overlayDir, lazy.size()), !keepOverlay);
+    Path file = fuse.attach(fileName, device);
+    try {
+      LoopMount loop = LoopMount.mount(file, target, readOnly);
+      return new ImageMount(fuse, fileName, device, loop);
+    } catch (IOException | RuntimeException e) {
+      fuse.detach(fileName);
+      try {
+        device.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  public Path target() {
+    return loop.target();
+  }
+
+  public String loopDevice() {
+    return loop.loopDevice();
+  }
+
+  public BlockDevice device() {
+    return device;
+  }
+
+  /** The path of the device file in the FUSE directory. */
+  public Path file() {
+    return fuse.mountPoint().resolve(fileName);
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      loop.close();
+    } finally {
+      fuse.detach(fileName);
+      device.close();
+    }
+  }
+}

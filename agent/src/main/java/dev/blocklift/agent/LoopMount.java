@@ -1,0 +1,83 @@
+package dev.blocklift.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An ext4 file system mounted from a file through a loop device (losetup + mount, run as child
+ * processes, since the file is served by this very JVM over FUSE). {@link #close} unmounts and
+ * detaches; it is safe to call twice.
+ */
+public final class LoopMount implements AutoCloseable {
+  private final String loopDevice;
+  private final Path target;
+  private boolean mounted;
+  private boolean attached;
+
+  private LoopMount(String loopDevice, Path target) {
+    this.loopDevice = loopDevice;
+    this.target = target;
+    this.attached = true;
+  }
+
+  /** Attaches {@code file} to a free loop device and mounts it as ext4 on {@code target}. */
+  public static LoopMount mount(Path file, Path target, boolean readOnly) throws IOException {
+    List<String> losetup = new ArrayList<>(List.of("losetup", "--find", "--show"));
+    if (readOnly) {
+      losetup.add("--read-only");
+    }
+    losetup.add(file.toString());
+    String dev = Commands.check(losetup).strip();
+    LoopMount m = new LoopMount(dev, target);
+    try {
+      // noload: a read-only mount must not replay (write) the journal.
+      String options = readOnly ? "ro,noload" : "rw";
+      Commands.check(List.of("mount", "-t", "ext4", "-o", options, dev, target.toString()));
+      m.mounted = true;
+      return m;
+    } catch (IOException | RuntimeException e) {
+      try {
+        m.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  public String loopDevice() {
+    return loopDevice;
+  }
+
+  public Path target() {
+    return target;
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    IOException failure = null;
+    if (mounted) {
+      Commands.Result r = Commands.run(List.of("umount", target.toString()));
+      if (r.exitCode() != 0) {
+        // Busy (a process still inside): detach lazily so the FUSE side can still go away.
+        Commands.Result lazy = Commands.run(List.of("umount", "-l", target.toString()));
+        if (lazy.exitCode() != 0) {
+          failure = new IOException("umount " + target + " failed: " + r.stderr().strip());
+        }
+      }
+      mounted = false;
+    }
+    if (attached) {
+      Commands.Result r = Commands.run(List.of("losetup", "-d", loopDevice));
+      if (r.exitCode() != 0 && failure == null) {
+        failure = new IOException("losetup -d " + loopDevice + " failed: " + r.stderr().strip());
+      }
+      attached = false;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package dev.blocklift.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+
+class LazyDeviceTest {
+  static final int CHUNK = 64 * 1024;
+
+  /** An image with data chunks, hole chunks and a short last chunk. */
+  static byte[] image(long seed, int chunks) {
+    SplittableRandom r = new SplittableRandom(seed);
+    byte[] img = new byte[chunks * CHUNK - 1000];
+    for (int c = 0; c < chunks; c++) {
+      if (c % 3 == 1) {
+        continue; // hole
+      }
+      int from = c * CHUNK;
+      int to = Math.min(img.length, from + CHUNK);
+      for (int i = from; i < to; i++) {
+        img[i] = (byte) r.nextInt(256);
+      }
+    }
+    return img;
+  }
+
+  @RepeatedTest(5)
+  void randomReadsEqualTheImage(RepetitionInfo info) throws IOException {
+    long seed = 1000L + info.getCurrentRepetition();
+    byte[] img = image(seed, 10);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 2)) {
+      SplittableRandom r = new SplittableRandom(seed);
+      for (int i = 0; i < 300; i++) {
+        long off = r.nextLong(img.length);
+        int len = (int) Math.min(img.length - off, r.nextInt(3 * CHUNK));
+        byte[] got = new byte[len];
+        d.read(off, got, 0, len);
+        assertArrayEquals(
+            Arrays.copyOfRange(img, (int) off, (int) off + len),
+            got,
+            "seed " + seed + " read @" + off + "+" + len);
+      }
+      assertTrue(f.metrics().fetches() >= map.storedNames().size(), "seed " + seed);
+    }
+  }
+
+  @Test
+  void holesReadAsZerosWithoutAFetch() throws IOException {
+    byte[] img = image(7, 6);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 0)) {
+      byte[] got = new byte[CHUNK];
+      d.read(CHUNK, got, 0, CHUNK); // chunk 1 is a hole
+      assertArrayEquals(new byte[CHUNK], got);
+      assertEquals(0, src.gets.get());
+    }
+  }
+
+  @Test
+  void corruptChunkFailsTheReadNeverWrongBytes() throws IOException {
+    byte[] img = image(8, 3);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    src.corrupt = true;
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 4)) {
+      IOException e = assertThrows(IOException.class, () -> d.read(10, new byte[100], 0, 100));
+      assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+      // Once the store is healthy again, the same read succeeds (nothing bad was cached).
+      src.corrupt = false;
+      byte[] got = new byte[100];
+      d.read(10, got, 0, 100);
+      assertArrayEquals(Arrays.copyOfRange(img, 10, 110), got);
+    }
+  }
+
+  @Test
+  void aWrongKeyIsCaughtByTheTag() throws IOException {
+    byte[] img = image(9, 2);
+    MemorySource src = new MemorySource();
+    TestChunks good = new TestChunks("img", img, CHUNK, new byte[32], src);
+    byte[] otherSalt = new byte[32];
+    otherSalt[0] = 1;
+    // A map whose names are right but whose keys come from another salt: GCM must refuse.
+    ChunkMap wrongKeys =
+        new ChunkMap() {
+          final TestChunks other = new TestChunks("x", img, CHUNK, otherSalt, new MemorySource());
+
+          @Override
+          public int chunkSize() {
+            return CHUNK;
+          }
+
+          @Override
+          public long deviceSize() {
+            return img.length;
+          }
+
+          @Override
+          public java.util.Optional<dev.blocklift.core.ChunkName> chunk(int index) {
+            return good.chunk(index);
+          }
+
+          @Override
+          public byte[] decrypt(int index, byte[] ciphertext) {
+            return other.decryptUnverified(index, ciphertext);
+          }
+
+          @Override
+          public String describe() {
+            return "wrong-keys";
+          }
+        };
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(wrongKeys, f, 4)) {
+      assertThrows(IOException.class, () -> d.read(0, new byte[10], 0, 10));
+    }
+  }
+
+  @Test
+  void missingChunkFailsTheRead() throws IOException {
+    byte[] img = image(10, 3);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    src.chunks.clear();
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 4)) {
+      IOException e = assertThrows(IOException.class, () -> d.read(0, new byte[10], 0, 10));
+      assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+  }
+
+  @Test
+  void blockingStoreFailsWithinTheTimeoutAndOthersStillServe() throws Exception {
+    byte[] img = image(11, 4);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofMillis(300));
+        LazyDevice d = new LazyDevice(map, f, 4)) {
+      byte[] warm = new byte[10];
+      d.read(0, warm, 0, 10); // chunk 0 now in the plaintext cache
+      src.gate = new CountDownLatch(1);
+      long start = System.nanoTime();
+      IOException e =
+          assertThrows(IOException.class, () -> d.read(2L * CHUNK, new byte[10], 0, 10));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms < 5_000, "took " + ms + " ms");
+      assertTrue(e.getMessage().contains("within"), e.getMessage());
+      assertEquals(1, f.metrics().timeouts());
+      // Everything already held keeps being served.
+      d.read(0, warm, 0, 10);
+      assertArrayEquals(Arrays.copyOfRange(img, 0, 10), warm);
+      src.gate.countDown();
+      src.gate = null;
+      byte[] got = new byte[10];
+      d.read(2L * CHUNK, got, 0, 10);
+      assertArrayEquals(Arrays.copyOfRange(img, 2 * CHUNK, 2 * CHUNK + 10), got);
+    }
+  }
+
+  @Test
+  void concurrentMissesOnOneChunkShareOneFetchAcrossDevices() throws Exception {
+    byte[] img = image(12, 3);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    src.gate = new CountDownLatch(1);
+    int readers = 32;
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(30));
+        LazyDevice a = new LazyDevice(map, f, 4);
+        LazyDevice b = new LazyDevice(map, f, 4);
+        var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      AtomicInteger started = new AtomicInteger();
+      List<Future<byte[]>> results = new ArrayList<>();
+      for (int i = 0; i < readers; i++) {
+        LazyDevice d = (i % 2 == 0) ? a : b;
+        int off = 100 + i;
+        results.add(
+            pool.submit(
+                () -> {
+                  started.incrementAndGet();
+                  byte[] buf = new byte[50];
+                  d.read(off, buf, 0, 50);
+                  return buf;
+                }));
+      }
+      while (started.get() < readers) {
+        Thread.onSpinWait();
+      }
+      Thread.sleep(200); // let every reader reach the fetch
+      src.gate.countDown();
+      for (int i = 0; i < readers; i++) {
+        assertArrayEquals(
+            Arrays.copyOfRange(img, 100 + i, 150 + i), results.get(i).get(), "reader " + i);
+      }
+      assertEquals(1, src.gets.get(), "store GETs for one chunk read by " + readers + " readers");
+      assertEquals(1, f.metrics().fetches());
+    }
+  }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Issue 2 benchmark: blocklift flatten vs the eager baseline (umoci unpack + mkfs.ext4 -d) on the
+# corpus, and the share of the base image's non-zero 512 KiB chunks that reappear in each derived
+# image, for both. Each time is the median of RUNS (default 3) runs with a cold page cache.
+#   bench/flatten.sh            (root; builds the corpus on first use)
+source "$(dirname "$0")/lib.sh"
+layout=$(corpus_layout)
+tags=${BENCH_TAGS:-base python nginx}
+cp=$(bench_classpath)
+"$BENCH_ROOT/blocklift" --version >/dev/null   # builds the CLI before anything is timed
+out=$BENCH_WORK/flatten; mkdir -p "$out"
+
+baseline() { # umoci unpack + mkfs.ext4 -d, the eager path
+  local tag=$1 dir=$out/unpack-$tag
+  rm -rf "$dir"
+  umoci unpack --image "$layout:$tag" "$dir" >/dev/null
+  local kib; kib=$(du -sk --apparent-size "$dir/rootfs" | cut -f1)
+  local size=$(( (kib * 13 / 10 + 65536) / 1024 ))M
+  rm -f "$out/mkfs-$tag.img"
+  mkfs.ext4 -q -F -E root_owner=0:0 -d "$dir/rootfs" "$out/mkfs-$tag.img" "$size"
+}
+
+printf '%-8s %12s %12s %10s %14s\n' image "blocklift s" "baseline s" "speedup" "image MiB"
+for tag in $tags; do
+  t_bl=$(time_median "$BENCH_ROOT/blocklift" flatten "oci:$layout:$tag" -o "$out/bl-$tag.img")
+  t_base=$(time_median baseline "$tag")
+  mib=$(du -sm "$out/bl-$tag.img" | cut -f1)
+  printf '%-8s %12s %12s %9sx %14s\n' "$tag" "$t_bl" "$t_base" "$(ratio "$t_base" "$t_bl")" "$mib"
+done
+
+echo
+echo "share of the base image's non-zero 512 KiB chunks found in the derived image:"
+printf '%-8s %24s %24s\n' derived blocklift "mkfs.ext4 -d"
+for tag in $tags; do
+  [ "$tag" = base ] && continue
+  bl=$("$BENCH_JAVA" -cp "$cp" dev.blocklift.bench.ChunkOverlap "$out/bl-base.img" "$out/bl-$tag.img" | awk '{print $2" "$3}')
+  mk=$("$BENCH_JAVA" -cp "$cp" dev.blocklift.bench.ChunkOverlap "$out/mkfs-base.img" "$out/mkfs-$tag.img" | awk '{print $2" "$3}')
+  printf '%-8s %24s %24s\n' "$tag" "$bl" "$mk"
+done
+rm -rf "$out"/unpack-*

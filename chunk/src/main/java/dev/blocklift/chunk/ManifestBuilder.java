@@ -1,0 +1,205 @@
+package dev.blocklift.chunk;
+
+import dev.blocklift.core.ChunkName;
+import dev.blocklift.core.Digest;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Collects the chunks of one conversion, in any order and from any thread, and seals them into a
+ * manifest (docs/manifest.md). Every index must be recorded exactly once, as a chunk or a hole,
+ * before {@link #seal}: a conversion whose chunk failed cannot silently produce a manifest with a
+ * gap.
+ *
+ * <pre>{@code
+ * var b = new ManifestBuilder(digest, configJson, ChunkSize.DEFAULT, deviceSize, root.id(), salt);
+ * for (Chunk c : chunker) {            // encryption and upload in parallel
+ *   if (c.isHole()) b.hole(c.index());
+ *   else { EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext()); store(e);
+ *          b.chunk(c.index(), e); }
+ * }
+ * byte[] manifest = b.seal(keyService, tenant);   // then publish atomically
+ * }</pre>
+ */
+public final class ManifestBuilder {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Digest imageDigest;
+  private final byte[] imageConfigJson;
+  private final ChunkSize chunkSize;
+  private final long deviceSize;
+  private final String saltRootId;
+  private final Salt salt;
+  private final ChunkName[] names;
+  private final ChunkKey[] keys;
+  private final boolean[] recorded;
+  private int recordedCount;
+
+  public ManifestBuilder(
+      Digest imageDigest,
+      byte[] imageConfigJson,
+      ChunkSize chunkSize,
+      long deviceSize,
+      String saltRootId,
+      Salt salt) {
+    SaltRoot.checkId(saltRootId);
+    if (imageConfigJson.length > Manifest.MAX_CONFIG_BYTES) {
+      throw new IllegalArgumentException(
+          "image config of " + imageConfigJson.length + " bytes exceeds 16 MiB");
+    }
+    this.imageDigest = imageDigest;
+    this.imageConfigJson = imageConfigJson.clone();
+    this.chunkSize = chunkSize;
+    this.deviceSize = deviceSize;
+    this.saltRootId = saltRootId;
+    this.salt = salt;
+    int count = chunkSize.chunkCount(deviceSize);
+    this.names = new ChunkName[count];
+    this.keys = new ChunkKey[count];
+    this.recorded = new boolean[count];
+  }
+
+  public int chunkCount() {
+    return names.length;
+  }
+
+  public Salt salt() {
+    return salt;
+  }
+
+  /** Records a stored chunk. */
+  public synchronized void chunk(int index, ChunkName name, ChunkKey key) {
+    mark(index);
+    names[index] = name;
+    keys[index] = key;
+  }
+
+  public void chunk(int index, EncryptedChunk chunk) {
+    chunk(index, chunk.name(), chunk.key());
+  }
+
+  /** Records an all-zero chunk. */
+  public synchronized void hole(int index) {
+    mark(index);
+  }
+
+  private void mark(int index) {
+    if (index < 0 || index >= names.length) {
+      throw new IndexOutOfBoundsException(
+          "chunk index " + index + " outside 0.." + (names.length - 1));
+    }
+    if (recorded[index]) {
+      throw new IllegalStateException("chunk " + index + " recorded twice");
+    }
+    recorded[index] = true;
+    recordedCount++;
+  }
+
+  /** The serialized public part (what {@link Manifest} parses up to the sealed section). */
+  private byte[] publicPart() {
+    int data = 0;
+    for (ChunkName n : names) {
+      if (n != null) {
+        data++;
+      }
+    }
+    BinaryWriter w = new BinaryWriter(256 + imageConfigJson.length + names.length + data * 32);
+    w.bytes(Manifest.MAGIC).u16(Manifest.FORMAT_VERSION).u16(0);
+    w.string16(imageDigest.toString());
+    w.u32(imageConfigJson.length).bytes(imageConfigJson);
+    w.u32(chunkSize.bytes()).u64(deviceSize);
+    w.string16(saltRootId);
+    w.u32(names.length);
+    for (ChunkName n : names) {
+      if (n == null) {
+        w.u8(0);
+      } else {
+        w.u8(1).bytes(n.bytes());
+      }
+    }
+    return w.toByteArray();
+  }
+
+  /**
+   * Seals the manifest for {@code tenant}: a fresh random data key encrypts {@code salt ‖ keys}
+   * with AES-256-GCM (aad = SHA-256 of the public part), and {@code keys} wraps the data key.
+   *
+   * @throws IllegalStateException naming the first index that was never recorded
+   */
+  public synchronized byte[] seal(KeyService keyService, TenantId tenant) {
+    if (recordedCount != names.length) {
+      for (int i = 0; i < recorded.length; i++) {
+        if (!recorded[i]) {
+          throw new IllegalStateException(
+              "cannot seal manifest: chunk "
+                  + i
+                  + " was never recorded ("
+                  + (names.length - recordedCount)
+                  + " of "
+                  + names.length
+                  + " missing)");
+        }
+      }
+    }
+    byte[] pub = publicPart();
+    byte[] dataKey = new byte[KeyService.DATA_KEY_BYTES];
+    byte[] nonce = new byte[Manifest.NONCE_BYTES];
+    RANDOM.nextBytes(dataKey);
+    RANDOM.nextBytes(nonce);
+    byte[] table = keyTable();
+    byte[] sealed;
+    try {
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(dataKey, "AES"),
+          new GCMParameterSpec(ConvergentEncryption.TAG_BYTES * 8, nonce));
+      c.updateAAD(dev.blocklift.core.Sha256.hash(pub));
+      sealed = c.doFinal(table);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-256-GCM is not available in this JDK", e);
+    } finally {
+      Arrays.fill(table, (byte) 0);
+    }
+    byte[] wrapped = keyService.wrap(tenant, dataKey);
+    Arrays.fill(dataKey, (byte) 0);
+    BinaryWriter w = new BinaryWriter(pub.length + wrapped.length + sealed.length + 64);
+    w.bytes(pub);
+    w.bytes(Manifest.SEAL_MAGIC);
+    w.string16(tenant.value());
+    w.u32(wrapped.length).bytes(wrapped);
+    w.bytes(nonce);
+    w.u32(sealed.length).bytes(sealed);
+    byte[] out = w.toByteArray();
+    Manifest.parse(out); // our own output must satisfy the strict reader
+    return out;
+  }
+
+  private byte[] keyTable() {
+    int data = 0;
+    for (ChunkName n : names) {
+      if (n != null) {
+        data++;
+      }
+    }
+    byte[] t = new byte[Salt.LENGTH + data * ChunkKey.LENGTH];
+    System.arraycopy(salt.unsafeBytes(), 0, t, 0, Salt.LENGTH);
+    int pos = Salt.LENGTH;
+    for (int i = 0; i < names.length; i++) {
+      if (names[i] != null) {
+        System.arraycopy(keys[i].unsafeBytes(), 0, t, pos, ChunkKey.LENGTH);
+        pos += ChunkKey.LENGTH;
+      }
+    }
+    return t;
+  }
+
+  @Override
+  public String toString() {
+    return "ManifestBuilder[" + imageDigest + ", " + recordedCount + "/" + names.length + "]";
+  }
+}

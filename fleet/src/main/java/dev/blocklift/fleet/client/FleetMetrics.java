@@ -1,0 +1,113 @@
+package dev.blocklift.fleet.client;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/** The fleet client's counters and read latency histogram (microseconds). */
+public final class FleetMetrics {
+  final LongAdder reads = new LongAdder();
+  final LongAdder hits = new LongAdder();
+  final LongAdder misses = new LongAdder();
+  final LongAdder corruptShards = new LongAdder();
+  final LongAdder badReconstructions = new LongAdder();
+  final LongAdder shardErrors = new LongAdder();
+  final LongAdder shardNotFound = new LongAdder();
+  final LongAdder shed = new LongAdder();
+  final LongAdder hedgesImmediate = new LongAdder();
+  final LongAdder hedgesDelayed = new LongAdder();
+  final LongAdder storeReads = new LongAdder();
+  final LongAdder storeReadsShared = new LongAdder();
+  final LongAdder fills = new LongAdder();
+  final LongAdder repairs = new LongAdder();
+  final LongAdder fillsDropped = new LongAdder();
+  final LongAdder fillErrors = new LongAdder();
+  final LongAdder failedReads = new LongAdder();
+  private final ConcurrentHistogram latency =
+      new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+
+  void recordLatency(long nanos) {
+    latency.recordValue(Math.min(TimeUnit.SECONDS.toMicros(60), Math.max(1, nanos / 1000)));
+  }
+
+  /** A copy of the read latency histogram in microseconds. */
+  public Histogram latencyMicros() {
+    return latency.copy();
+  }
+
+  public void resetLatency() {
+    latency.reset();
+  }
+
+  public Snapshot snapshot() {
+    return new Snapshot(
+        reads.sum(),
+        hits.sum(),
+        misses.sum(),
+        corruptShards.sum(),
+        badReconstructions.sum(),
+        shardErrors.sum(),
+        shardNotFound.sum(),
+        shed.sum(),
+        hedgesImmediate.sum(),
+        hedgesDelayed.sum(),
+        storeReads.sum(),
+        storeReadsShared.sum(),
+        fills.sum(),
+        repairs.sum(),
+        fillsDropped.sum(),
+        fillErrors.sum(),
+        failedReads.sum());
+  }
+
+  /**
+   * Counters at one moment. {@code hits}: reads served by the fleet; {@code misses}: reads that
+   * went to the next tier; {@code corruptShards}: shards that failed their checksum (ignored);
+   * {@code badReconstructions}: rebuilt chunks that did not hash to their name (a shard with a
+   * valid CRC but wrong bytes; another subset or the next tier answered instead).
+   */
+  public record Snapshot(
+      long reads,
+      long hits,
+      long misses,
+      long corruptShards,
+      long badReconstructions,
+      long shardErrors,
+      long shardNotFound,
+      long shed,
+      long hedgesImmediate,
+      long hedgesDelayed,
+      long storeReads,
+      long storeReadsShared,
+      long fills,
+      long repairs,
+      long fillsDropped,
+      long fillErrors,
+      long failedReads) {
+    public double hitRate() {
+      return reads == 0 ? 0 : (double) hits / reads;
+    }
+
+    public Snapshot minus(Snapshot o) {
+      return new Snapshot(
+          reads - o.reads,
+          hits - o.hits,
+          misses - o.misses,
+          corruptShards - o.corruptShards,
+          badReconstructions - o.badReconstructions,
+          shardErrors - o.shardErrors,
+          shardNotFound - o.shardNotFound,
+          shed - o.shed,
+          hedgesImmediate - o.hedgesImmediate,
+          hedgesDelayed - o.hedgesDelayed,
+          storeReads - o.storeReads,
+          storeReadsShared - o.storeReadsShared,
+          fills - o.fills,
+          repairs - o.repairs,
+          fillsDropped - o.fillsDropped,
+          fillErrors - o.fillErrors,
+          failedReads - o.failedReads);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.blocklift.image;
+
+import dev.blocklift.core.Platform;
+import dev.blocklift.image.layer.LayerApplier;
+import dev.blocklift.image.layer.LayerReader;
+import dev.blocklift.image.tree.Attributes;
+import dev.blocklift.image.tree.DirectoryNode;
+import dev.blocklift.image.tree.FlattenedTree;
+import dev.blocklift.image.tree.LayerFiles;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Resolves an image and applies its layers, bottom first, into one {@link FlattenedTree} (see
+ * {@link LayerApplier} for the rules). Each layer is streamed once, decompressed and verified (blob
+ * digest, size, diff_id) on the way; file bytes are not kept, only where they are ({@link
+ * dev.blocklift.image.tree.ContentRef}). The returned {@link LoadedImage#content()} re-reads layers
+ * from the same source, so keep the source open while using it.
+ */
+public final class ImageLoader {
+  private ImageLoader() {}
+
+  public static LoadedImage load(ImageSource source, Platform platform, LoadListener listener)
+      throws IOException {
+    ResolvedImage resolved = source.resolve(platform);
+    ImageConfig config = ImageConfig.parse(resolved.configJson());
+    long created = Math.max(0, config.createdSeconds());
+    DirectoryNode root = new DirectoryNode(Attributes.of(0755, 0, 0, created));
+    LayerApplier applier = new LayerApplier(root, created, listener::warning);
+    List<LayerFiles> layerFiles = new ArrayList<>();
+    List<Descriptor> layers = resolved.layers();
+    for (int i = 0; i < layers.size(); i++) {
+      int layerIndex = i;
+      Descriptor d = layers.get(i);
+      listener.layerStarted(i, layers.size(), d);
+      applier.startLayer(i);
+      List<LayerFiles.Entry> files = new ArrayList<>();
+      long[] stats =
+          LayerReader.read(
+              source,
+              i,
+              d,
+              resolved.diffIds().get(i),
+              n -> listener.bytesRead(layerIndex, n),
+              (entryIndex, header, reader) -> {
+                if (header.hasFileData()) {
+                  files.add(new LayerFiles.Entry(entryIndex, header.size()));
+                }
+                applier.apply(header, entryIndex);
+              });
+      layerFiles.add(new LayerFiles(i, files));
+      listener.layerFinished(i, stats[0], stats[1]);
+    }
+    FlattenedTree tree = new FlattenedTree(resolved.manifestDigest(), created, root, layerFiles);
+    return new LoadedImage(resolved, config, tree, new SourceLayerContent(source, resolved));
+  }
+}

@@ -1,0 +1,322 @@
+package dev.blocklift.image.layer;
+
+import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.image.tree.Attributes;
+import dev.blocklift.image.tree.ContentRef;
+import dev.blocklift.image.tree.DeviceNode;
+import dev.blocklift.image.tree.DirectoryNode;
+import dev.blocklift.image.tree.FifoNode;
+import dev.blocklift.image.tree.FileNode;
+import dev.blocklift.image.tree.Node;
+import dev.blocklift.image.tree.SymlinkNode;
+import dev.blocklift.image.tree.TreeNames;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Applies tar entries, layer after layer, to an in-memory tree, with the semantics umoci (and
+ * runc's image tooling) give them. Nothing here touches a real filesystem, so no entry can write
+ * outside the tree; the rules below only decide what the tree looks like.
+ *
+ * <ul>
+ *   <li><b>Paths</b> are cleaned lexically with the root as a floor, as umoci's {@code CleanPath}
+ *       does: a leading {@code /} is dropped, {@code .} is ignored and {@code ..} never climbs
+ *       above the root ({@code ../../etc/x} becomes {@code etc/x}).
+ *   <li><b>Symlinks in the parent path</b> are followed <em>inside</em> the tree, with the root as
+ *       the floor for {@code /} and {@code ..} (umoci resolves parents with securejoin in the
+ *       rootfs): with {@code etc -> /} in layer 1, layer 2's {@code etc/passwd} becomes {@code
+ *       /passwd}. More than {@value #MAX_SYMLINKS} symlinks on one path is an error (a loop). A
+ *       parent that is a file is an error. Missing parents are created as implicit directories
+ *       (mode 0755, owner 0:0, mtime = the image's created time).
+ *   <li><b>Whiteouts</b> {@code .wh.NAME} remove NAME (and its subtree) if it came from a lower
+ *       layer; an opaque marker {@code .wh..wh..opq} removes every entry of its directory that did
+ *       not come from the current layer. Whiteouts of missing paths are ignored.
+ *   <li><b>Replacement</b>: a later entry replaces an earlier one of the same name (a directory
+ *       over a directory only updates the attributes and keeps the children).
+ *   <li><b>Hard links</b> put the target's node object under the new name (one inode, any number of
+ *       names); a whiteout of one name leaves the others. The link name's own header fields are
+ *       ignored, as tar does. A target that does not exist or is a directory is an error; a target
+ *       path is resolved like umoci's securejoin, following symlinks inside the tree.
+ * </ul>
+ */
+public final class LayerApplier {
+  /** Linux's limit on symlinks followed while resolving one path. */
+  public static final int MAX_SYMLINKS = 40;
+
+  private static final String WHITEOUT = ".wh.";
+  private static final String OPAQUE = ".wh..wh..opq";
+
+  private final DirectoryNode root;
+  private final long implicitMtime;
+  private final Consumer<String> warnings;
+  private int layerIndex = -1;
+  private Map<DirectoryNode, Set<String>> touched = new IdentityHashMap<>();
+
+  public LayerApplier(DirectoryNode root, long implicitMtime, Consumer<String> warnings) {
+    this.root = root;
+    this.implicitMtime = implicitMtime;
+    this.warnings = warnings;
+  }
+
+  public void startLayer(int layerIndex) {
+    this.layerIndex = layerIndex;
+    this.touched = new IdentityHashMap<>();
+  }
+
+  /** Cleans a tar path like umoci's CleanPath; the empty list is the root. */
+  public static List<String> clean(String path) {
+    List<String> out = new ArrayList<>();
+    for (String c : path.split("/", -1)) {
+      if (c.isEmpty() || c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        if (!out.isEmpty()) {
+          out.removeLast();
+        }
+        continue;
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  /**
+   * Applies one entry. Errors are {@link CorruptDataException} or {@link IllegalArgumentException}
+   * with a message about the entry; the caller adds the layer and entry position.
+   */
+  public void apply(TarHeader h, long entryIndex) {
+    List<String> comps = clean(h.name());
+    if (comps.isEmpty()) {
+      if (h.type() != TarHeader.DIRECTORY) {
+        throw new CorruptDataException("an entry for the root directory must be a directory");
+      }
+      root.setAttributes(attributes(h));
+      return;
+    }
+    String base = comps.getLast();
+    List<String> parentPath = comps.subList(0, comps.size() - 1);
+    if (base.startsWith(WHITEOUT)) {
+      whiteout(parentPath, base);
+      return;
+    }
+    TreeNames.checkName(base);
+    DirectoryNode parent = resolveDirectory(parentPath, true);
+    Node existing = parent.get(base);
+    switch (h.type()) {
+      case TarHeader.DIRECTORY -> {
+        if (existing instanceof DirectoryNode d) {
+          d.setAttributes(attributes(h));
+        } else {
+          parent.put(base, new DirectoryNode(attributes(h)));
+        }
+      }
+      case TarHeader.REGULAR ->
+          parent.put(
+              base,
+              new FileNode(
+                  attributes(h),
+                  h.size(),
+                  h.size() > 0
+                      ? Optional.of(new ContentRef(layerIndex, entryIndex))
+                      : Optional.empty()));
+      case TarHeader.SYMLINK -> {
+        if (h.linkName().isEmpty()) {
+          throw new CorruptDataException("symlink with an empty target");
+        }
+        parent.put(base, new SymlinkNode(attributes(h), h.linkName()));
+      }
+      case TarHeader.HARDLINK -> {
+        Node target = resolveLinkTarget(h.linkName());
+        if (target != existing) {
+          parent.put(base, target);
+        }
+      }
+      case TarHeader.CHAR_DEVICE, TarHeader.BLOCK_DEVICE -> {
+        if (h.devMajor() > 0xFFF
+            || h.devMinor() > 0xFFFFF
+            || h.devMajor() < 0
+            || h.devMinor() < 0) {
+          throw new CorruptDataException(
+              "device number out of range: " + h.devMajor() + ":" + h.devMinor());
+        }
+        parent.put(
+            base,
+            new DeviceNode(
+                attributes(h),
+                h.type() == TarHeader.CHAR_DEVICE
+                    ? DeviceNode.Kind.CHARACTER
+                    : DeviceNode.Kind.BLOCK,
+                (int) h.devMajor(),
+                (int) h.devMinor()));
+      }
+      case TarHeader.FIFO -> parent.put(base, new FifoNode(attributes(h)));
+      default -> {
+        warnings.accept(
+            "layer "
+                + layerIndex
+                + ": skipped entry \""
+                + h.name()
+                + "\" of unsupported tar type '"
+                + h.type()
+                + "'");
+        return;
+      }
+    }
+    touch(parent, base);
+  }
+
+  private void touch(DirectoryNode dir, String name) {
+    touched.computeIfAbsent(dir, d -> new HashSet<>()).add(name);
+  }
+
+  private boolean touchedThisLayer(DirectoryNode dir, String name) {
+    Set<String> s = touched.get(dir);
+    return s != null && s.contains(name);
+  }
+
+  private void whiteout(List<String> parentPath, String base) {
+    DirectoryNode parent = resolveDirectory(parentPath, false);
+    if (parent == null) {
+      return;
+    }
+    if (base.equals(OPAQUE)) {
+      List<String> lower = new ArrayList<>();
+      for (String name : parent.entries().keySet()) {
+        if (!touchedThisLayer(parent, name)) {
+          lower.add(name);
+        }
+      }
+      lower.forEach(parent::remove);
+      return;
+    }
+    String name = base.substring(WHITEOUT.length());
+    TreeNames.checkName(name);
+    if (touchedThisLayer(parent, name)) {
+      warnings.accept(
+          "layer "
+              + layerIndex
+              + ": whiteout \""
+              + base
+              + "\" ignored, its target comes from the same layer");
+      return;
+    }
+    parent.remove(name);
+  }
+
+  private Node resolveLinkTarget(String linkName) {
+    List<String> comps = clean(linkName);
+    if (comps.isEmpty()) {
+      throw new CorruptDataException("hard link to the root directory \"" + linkName + "\"");
+    }
+    Node target = resolve(comps, false, false);
+    if (target == null) {
+      throw new CorruptDataException(
+          "hard link target \"" + linkName + "\" does not exist in this or a lower layer");
+    }
+    if (target instanceof DirectoryNode) {
+      throw new CorruptDataException("hard link target \"" + linkName + "\" is a directory");
+    }
+    return target;
+  }
+
+  /**
+   * Resolves a directory path from the root, following symlinks inside the tree; missing components
+   * are created ({@code create}) or make the result null.
+   */
+  DirectoryNode resolveDirectory(List<String> path, boolean create) {
+    return (DirectoryNode) resolve(path, create, true);
+  }
+
+  /**
+   * Walks {@code path} from the root. Every symlink met is followed inside the tree (an absolute
+   * target restarts at the root, {@code ..} stops at the root), including a final one. With {@code
+   * wantDirectory} the result is a directory (or null when missing and not {@code create});
+   * otherwise the final component is returned whatever it is, or null.
+   */
+  private Node resolve(List<String> path, boolean create, boolean wantDirectory) {
+    Deque<DirectoryNode> stack = new ArrayDeque<>(List.of(root));
+    Deque<String> todo = new ArrayDeque<>(path);
+    int links = 0;
+    while (!todo.isEmpty()) {
+      String c = todo.pollFirst();
+      if (c.isEmpty() || c.equals(".")) {
+        continue;
+      }
+      if (c.equals("..")) {
+        if (stack.size() > 1) {
+          stack.pollLast();
+        }
+        continue;
+      }
+      DirectoryNode cur = stack.peekLast();
+      Node n = cur.get(c);
+      if (n instanceof SymlinkNode s) {
+        if (++links > MAX_SYMLINKS) {
+          throw new CorruptDataException(
+              "too many levels of symbolic links resolving \"" + String.join("/", path) + "\"");
+        }
+        if (s.target().startsWith("/")) {
+          while (stack.size() > 1) {
+            stack.pollLast();
+          }
+        }
+        List<String> target = List.of(s.target().split("/", -1));
+        for (int i = target.size() - 1; i >= 0; i--) {
+          todo.addFirst(target.get(i));
+        }
+        continue;
+      }
+      if (!wantDirectory && isLast(todo)) {
+        return n;
+      }
+      switch (n) {
+        case null -> {
+          if (!create) {
+            return null;
+          }
+          TreeNames.checkName(c);
+          DirectoryNode d = new DirectoryNode(Attributes.of(0755, 0, 0, implicitMtime));
+          cur.put(c, d);
+          touch(cur, c);
+          stack.addLast(d);
+        }
+        case DirectoryNode d -> stack.addLast(d);
+        default -> {
+          if (!create) {
+            return null;
+          }
+          throw new CorruptDataException("parent path component \"" + c + "\" is not a directory");
+        }
+      }
+    }
+    return stack.peekLast();
+  }
+
+  private static boolean isLast(Deque<String> todo) {
+    for (String c : todo) {
+      if (!c.isEmpty() && !c.equals(".")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Attributes attributes(TarHeader h) {
+    return new Attributes(
+        (int) (h.mode() & 07777),
+        h.uid(),
+        h.gid(),
+        h.mtimeSeconds(),
+        h.mtimeNanos(),
+        new java.util.TreeMap<>(h.xattrs()));
+  }
+}

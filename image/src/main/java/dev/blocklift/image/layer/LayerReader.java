@@ -1,0 +1,63 @@
+package dev.blocklift.image.layer;
+
+import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.core.Digest;
+import dev.blocklift.image.Descriptor;
+import dev.blocklift.image.ImageSource;
+import java.io.IOException;
+import java.util.function.LongConsumer;
+
+/**
+ * Streams one layer's entries with verification: every header the tar reader yields is passed to
+ * the handler with its ordinal (the {@code entryIndex} of {@code ContentRef}), then the blob
+ * digest, size and diff_id are checked. Any failure becomes a {@link CorruptDataException} naming
+ * the layer and the entry; if the stream broke and the blob's digest is also wrong, the digest
+ * mismatch is reported (it is the root cause).
+ */
+public final class LayerReader {
+  /** Receives each entry; {@code reader.data()} streams the current entry's bytes. */
+  @FunctionalInterface
+  public interface EntryHandler {
+    void entry(long entryIndex, TarHeader header, TarReader reader) throws IOException;
+  }
+
+  private LayerReader() {}
+
+  /** Returns the number of entries and uncompressed bytes read. */
+  public static long[] read(
+      ImageSource source,
+      int layerIndex,
+      Descriptor descriptor,
+      Digest diffId,
+      LongConsumer onRawBytes,
+      EntryHandler handler)
+      throws IOException {
+    try (LayerStream stream =
+        LayerStream.open(source, layerIndex, descriptor, diffId, onRawBytes)) {
+      TarReader tar = new TarReader(stream.tar());
+      long index = 0;
+      TarHeader h = null;
+      try {
+        while (true) {
+          h = null;
+          h = tar.next();
+          if (h == null) {
+            break;
+          }
+          handler.entry(index, h, tar);
+          index++;
+        }
+        h = null;
+        stream.finish();
+      } catch (IOException | RuntimeException e) {
+        String where = LayerErrors.where(layerIndex, descriptor, index, h);
+        String mismatch = stream.blobMismatchAfterFailure();
+        if (mismatch != null) {
+          throw new CorruptDataException(mismatch + " (" + where + ": " + e.getMessage() + ")", e);
+        }
+        throw LayerErrors.wrap(where, e);
+      }
+      return new long[] {index, stream.uncompressedBytes()};
+    }
+  }
+}
