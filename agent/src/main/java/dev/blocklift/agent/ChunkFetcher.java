@@ -1,34 +1,29 @@
 package dev.blocklift.agent;
 
+import dev.blocklift.cache.chain.SingleFlight;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
 import dev.blocklift.store.ChunkSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * Fetches ciphertext chunks from the worker's tier chain with two guarantees: concurrent misses on
- * one chunk share ONE fetch (single flight, across every device that shares this fetcher), and no
- * caller waits longer than the fetch timeout.
- *
- * <p>Each fetch runs on its own virtual thread; callers wait on its future with the timeout. A
- * caller that times out cancels the fetch (interrupting it) and drops it from the in-flight table,
- * so the next read of that chunk tries afresh instead of joining a stuck fetch.
+ * The top of a worker's fetch path: every device's chunk reads go through one fetcher, which merges
+ * concurrent misses on one chunk into ONE read of the tier chain (the cache module's {@link
+ * SingleFlight}, across all devices sharing this fetcher), bounds every wait by the fetch timeout,
+ * re-verifies the bytes against the chunk name, and counts bytes fetched per image.
  */
 public final class ChunkFetcher implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ChunkFetcher.class.getName());
 
   private final ChunkSource source;
   private final Duration timeout;
-  private final ConcurrentHashMap<ChunkName, Flight> inFlight = new ConcurrentHashMap<>();
   private final FetchMetrics metrics;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final SingleFlight<ChunkName, byte[]> flights = new SingleFlight<>(executor);
 
   public ChunkFetcher(ChunkSource source, Duration timeout, FetchMetrics metrics) {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -58,60 +53,28 @@ public final class ChunkFetcher implements AutoCloseable {
   /**
    * The ciphertext of {@code name}, verified against the name.
    *
-   * @param image which image asked, for the per-image byte counters
+   * @param image which image asked, for the per-image byte counters and messages
    * @throws IOException if the chunk is missing, corrupt, or not had within the timeout
    */
   public byte[] fetch(ChunkName name, String image) throws IOException {
-    Flight flight = inFlight.computeIfAbsent(name, n -> prepare(n, image));
-    flight.startOnce();
     try {
-      byte[] bytes = flight.result().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      return bytes.clone();
-    } catch (TimeoutException e) {
-      metrics.timeouts.increment();
-      if (inFlight.remove(name, flight)) {
-        flight.thread().interrupt();
+      return flights.get(name, timeout, () -> load(name, image)).clone();
+    } catch (IOException | CorruptChunkException e) {
+      if (e.getMessage().startsWith("timed out")) {
+        metrics.timeouts.increment();
       }
       String msg =
-          "chunk " + name + " not fetched from " + source.describe() + " within " + timeout;
+          e.getMessage().startsWith("timed out")
+              ? "chunk " + name + " not fetched from " + source.describe() + " within " + timeout
+              : "chunk " + name + " of " + image + " failed: " + e.getMessage();
       LOG.log(System.Logger.Level.WARNING, msg + " (" + image + ")");
       throw new IOException(msg, e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      String msg = "chunk " + name + " of " + image + " failed: " + cause.getMessage();
-      LOG.log(System.Logger.Level.WARNING, msg);
-      throw new IOException(msg, cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching chunk " + name, e);
     }
   }
 
-  /** Number of fetches in flight right now (for tests and metrics). */
+  /** Number of fetches in flight right now. */
   public int inFlight() {
-    return inFlight.size();
-  }
-
-  private Flight prepare(ChunkName name, String image) {
-    CompletableFuture<byte[]> result = new CompletableFuture<>();
-    Flight[] self = new Flight[1];
-    Thread thread =
-        Thread.ofVirtual()
-            .name("fetch-" + name.prefix(12))
-            .unstarted(
-                () -> {
-                  try {
-                    result.complete(load(name, image));
-                  } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                  } finally {
-                    // A finished fetch leaves the table at once (the tiers below now hold the
-                    // bytes); the table only merges concurrent misses.
-                    inFlight.remove(name, self[0]);
-                  }
-                });
-    self[0] = new Flight(result, thread, new AtomicBoolean());
-    return self[0];
+    return flights.inFlight();
   }
 
   private byte[] load(ChunkName name, String image) throws IOException {
@@ -135,18 +98,8 @@ public final class ChunkFetcher implements AutoCloseable {
     }
   }
 
-  /** One fetch: started by the first caller after it is in the table, so it can remove itself. */
-  private record Flight(CompletableFuture<byte[]> result, Thread thread, AtomicBoolean started) {
-    void startOnce() {
-      if (started.compareAndSet(false, true)) {
-        thread.start();
-      }
-    }
-  }
-
   @Override
   public void close() {
-    inFlight.values().forEach(f -> f.thread().interrupt());
-    inFlight.clear();
+    executor.shutdownNow();
   }
 }

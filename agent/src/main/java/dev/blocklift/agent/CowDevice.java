@@ -16,6 +16,8 @@ public final class CowDevice implements BlockDevice {
   private final Object writeLock = new Object();
 
   /**
+   * Wraps {@code base} with {@code overlay}.
+   *
    * @param discardOnClose delete the overlay on close (false = keep it for a later mount)
    */
   public CowDevice(BlockDevice base, CowOverlay overlay, boolean discardOnClose) {

@@ -24,6 +24,8 @@ public final class ImageMount implements AutoCloseable {
   }
 
   /**
+   * Attaches the device to the FUSE directory and loop-mounts it on {@code target}.
+   *
    * @param overlayDir where the copy-on-write overlay lives (ignored when read-only)
    * @param keepOverlay keep the overlay after close (for a later mount with the same dir)
    */

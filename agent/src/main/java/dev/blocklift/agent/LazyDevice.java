@@ -31,6 +31,8 @@ public final class LazyDevice implements BlockDevice {
       new ConcurrentHashMap<>();
 
   /**
+   * A device over {@code map} whose chunks come through {@code fetcher}.
+   *
    * @param plaintextChunks how many decrypted chunks to keep (0 = none)
    */
   public LazyDevice(ChunkMap map, ChunkFetcher fetcher, int plaintextChunks) {

@@ -29,6 +29,8 @@ class ContainerRunTest {
     byte[] img = Files.readAllBytes(Ext4Fixture.busyboxImage(tmp, 4));
     MemorySource src = new MemorySource();
     TestChunks map = new TestChunks("busybox", img, FuseDeviceTest.CHUNK, new byte[32], src);
+    java.util.Map<dev.blocklift.core.ChunkName, byte[]> before = new java.util.HashMap<>();
+    src.chunks.forEach((k, v) -> before.put(k, v.clone()));
     ImageConfig config =
         new ImageConfig(
             List.of(),
@@ -55,16 +57,18 @@ class ContainerRunTest {
                     "sh",
                     "-c",
                     "echo \"$GREETING\"; pwd; id -u; echo scribble > /tmp/new-file;"
-                        + " cat /tmp/new-file; exit 42"))) {
+                        + " cat /tmp/new-file; sync; exit 42"))) {
       exit = run.run(ProcessBuilder.Redirect.to(out.toFile()), ProcessBuilder.Redirect.INHERIT);
       CowDevice dev = (CowDevice) run.mount().device();
       // The container's write went to the overlay (once the ext4 flushed it), never to a chunk.
       assertTrue(f.metrics().fetches() <= map.storedNames().size());
-      assertTrue(dev.overlay().pages() >= 0);
+      assertTrue(dev.overlay().pages() > 0, "sync wrote the new file through to the overlay");
     }
     assertEquals(42, exit);
     assertEquals(
         "hello from the image\n/tmp\n0\nscribble\n", Files.readString(out, StandardCharsets.UTF_8));
     assertFalse(Files.exists(work), "the run's work directory is gone");
+    before.forEach(
+        (k, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v, src.chunks.get(k)));
   }
 }

@@ -146,7 +146,7 @@ public abstract class CacheTierContract {
     for (int i = 0; i < 120; i++) {
       universe.add(Chunks.random(rnd, 1 + rnd.nextInt(4000)));
     }
-    for (int op = 0; op < 1500; op++) {
+    for (int op = 0; op < workloadOps(); op++) {
       byte[] c = universe.get(rnd.nextInt(universe.size()));
       ChunkName n = Chunks.name(c);
       String where = "seed " + seed + " op " + op;
@@ -168,6 +168,11 @@ public abstract class CacheTierContract {
     assertEquals(sum, t.sizeBytes(), "seed " + seed);
     assertEquals(count, t.entryCount(), "seed " + seed);
     assertTrue(onDiskBytes(t) <= capacity, "seed " + seed + ": stored bytes over budget");
+  }
+
+  /** Operations per random workload; a slow medium may use fewer. */
+  protected int workloadOps() {
+    return 1500;
   }
 
   /** Bytes the tier actually holds in its medium (the disk tier counts files). */
@@ -193,7 +198,7 @@ public abstract class CacheTierContract {
             ex.submit(
                 () -> {
                   SplittableRandom r = new SplittableRandom(s);
-                  for (int op = 0; op < 300; op++) {
+                  for (int op = 0; op < workloadOps() / 5; op++) {
                     byte[] c = universe.get(r.nextInt(universe.size()));
                     ChunkName n = Chunks.name(c);
                     if (r.nextBoolean()) {

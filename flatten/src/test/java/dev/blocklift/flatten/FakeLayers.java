@@ -145,8 +145,16 @@ final class FakeLayers implements LayerContent {
         return -1;
       }
       int n = (int) Math.min(len, size - pos);
-      for (int i = 0; i < n; i++) {
-        b[off + i] = at(pos + i);
+      if (sparse) {
+        java.util.Arrays.fill(b, off, off + n, (byte) 0);
+        long first = (pos - 7 + (1 << 20) - 1) / (1 << 20) * (1 << 20) + 7;
+        for (long p = Math.max(first, 7); p < pos + n; p += 1 << 20) {
+          b[off + (int) (p - pos)] = at(p);
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          b[off + i] = at(pos + i);
+        }
       }
       pos += n;
       return n;

@@ -26,7 +26,8 @@ public final class ImageLoader {
     ResolvedImage resolved = source.resolve(platform);
     ImageConfig config = ImageConfig.parse(resolved.configJson());
     long created = Math.max(0, config.createdSeconds());
-    DirectoryNode root = new DirectoryNode(Attributes.of(0755, 0, 0, created));
+    // umoci leaves an untouched rootfs root at mode 0755, owner 0:0, mtime 0; so do we.
+    DirectoryNode root = new DirectoryNode(Attributes.of(0755, 0, 0, 0));
     LayerApplier applier = new LayerApplier(root, created, listener::warning);
     List<LayerFiles> layerFiles = new ArrayList<>();
     List<Descriptor> layers = resolved.layers();

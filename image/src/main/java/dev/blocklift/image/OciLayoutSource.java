@@ -195,7 +195,7 @@ final class OciLayoutSource implements ImageSource {
     return platform.matches(c.os(), c.architecture(), c.variant().orElse(""));
   }
 
-  private static String list(TreeSet<String> values) {
+  private static String list(java.util.SortedSet<String> values) {
     return values.isEmpty() ? "(none)" : String.join(", ", values);
   }
 

@@ -11,6 +11,7 @@ import java.util.List;
  * @param layers layer descriptors, bottom layer first, with their media types (plain, gzip, zstd)
  * @param diffIds the config's {@code rootfs.diff_ids}: digests of the uncompressed layers
  */
+@SuppressWarnings("ArrayRecordComponent") // defensive copies in and out
 public record ResolvedImage(
     Digest manifestDigest, byte[] configJson, List<Descriptor> layers, List<Digest> diffIds) {
   public ResolvedImage {

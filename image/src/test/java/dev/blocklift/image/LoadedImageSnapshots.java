@@ -11,8 +11,6 @@ import dev.blocklift.image.tree.Node;
 import dev.blocklift.image.tree.SocketNode;
 import dev.blocklift.image.tree.SymlinkNode;
 import dev.blocklift.testing.TreeSnapshot;
-import dev.blocklift.testing.TreeSnapshot.Entry;
-import dev.blocklift.testing.TreeSnapshot.Type;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -34,7 +32,7 @@ public final class LoadedImageSnapshots {
 
   public static TreeSnapshot of(LoadedImage image) throws IOException {
     Map<ContentRef, String> hashes = hashes(image);
-    SortedMap<String, Entry> entries = new TreeMap<>();
+    SortedMap<String, TreeSnapshot.Entry> entries = new TreeMap<>();
     Map<String, Object> keyOf = new HashMap<>();
     Map<Object, List<String>> groups = new HashMap<>();
     walk("/", image.tree().root(), hashes, entries, keyOf, groups);
@@ -76,21 +74,23 @@ public final class LoadedImageSnapshots {
       String path,
       Node node,
       Map<ContentRef, String> hashes,
-      SortedMap<String, Entry> out,
+      SortedMap<String, TreeSnapshot.Entry> out,
       Map<String, Object> keyOf,
       Map<Object, List<String>> groups) {
     Attributes a = node.attributes();
     SortedMap<String, String> x = new TreeMap<>();
     a.xattrs().forEach((k, v) -> x.put(k, Hex.encode(v)));
-    Type type =
+    TreeSnapshot.Type type =
         switch (node) {
-          case DirectoryNode d -> Type.DIRECTORY;
-          case FileNode f -> Type.FILE;
-          case SymlinkNode s -> Type.SYMLINK;
+          case DirectoryNode d -> TreeSnapshot.Type.DIRECTORY;
+          case FileNode f -> TreeSnapshot.Type.FILE;
+          case SymlinkNode s -> TreeSnapshot.Type.SYMLINK;
           case DeviceNode d ->
-              d.kind() == DeviceNode.Kind.CHARACTER ? Type.CHAR_DEVICE : Type.BLOCK_DEVICE;
-          case FifoNode f -> Type.FIFO;
-          case SocketNode s -> Type.SOCKET;
+              d.kind() == DeviceNode.Kind.CHARACTER
+                  ? TreeSnapshot.Type.CHAR_DEVICE
+                  : TreeSnapshot.Type.BLOCK_DEVICE;
+          case FifoNode f -> TreeSnapshot.Type.FIFO;
+          case SocketNode s -> TreeSnapshot.Type.SOCKET;
         };
     long size = 0;
     String sha = "";
@@ -103,7 +103,7 @@ public final class LoadedImageSnapshots {
     }
     out.put(
         path,
-        new Entry(
+        new TreeSnapshot.Entry(
             type,
             a.uid(),
             a.gid(),

@@ -21,6 +21,9 @@ final class ResumableStream extends InputStream {
 
   private static final int MAX_RESUMES = 1000;
 
+  /** Bytes read since the last failure that count as progress and reset the failure count. */
+  static final long PROGRESS_RESET = 1 << 20;
+
   private final Opener opener;
   private final long size;
   private final RetryPolicy retry;
@@ -28,6 +31,7 @@ final class ResumableStream extends InputStream {
   private InputStream current;
   private long position;
   private int failuresWithoutProgress;
+  private long positionAtLastFailure;
   private int resumes;
   private boolean closed;
 
@@ -66,7 +70,6 @@ final class ResumableStream extends InputStream {
         int n = current.read(b, off, len);
         if (n > 0) {
           position += n;
-          failuresWithoutProgress = 0;
           return n;
         }
         if (n < 0 && position >= size) {
@@ -80,6 +83,10 @@ final class ResumableStream extends InputStream {
         }
         failure = e;
       }
+      if (position - positionAtLastFailure >= PROGRESS_RESET) {
+        failuresWithoutProgress = 0;
+      }
+      positionAtLastFailure = position;
       failuresWithoutProgress++;
       if (failuresWithoutProgress >= retry.maxAttempts() || resumes >= MAX_RESUMES) {
         throw new IOException(

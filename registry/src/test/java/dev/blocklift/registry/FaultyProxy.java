@@ -38,12 +38,19 @@ final class FaultyProxy implements AutoCloseable {
   /** If set, blob GETs answer 307 to this base URL + the same path. */
   volatile String redirectBlobsTo;
 
+  /** Requests still to answer with 503 before behaving. */
+  final AtomicInteger unavailableLeft = new AtomicInteger();
+
+  /** If set, blob bodies send a few bytes and then go silent for a minute. */
+  volatile boolean stallBlobs;
+
   final AtomicInteger rangeRequests = new AtomicInteger();
   final List<String> authorizationsSeen = new CopyOnWriteArrayList<>();
 
   FaultyProxy(String upstreamHost) throws IOException {
     this.upstreamHost = upstreamHost;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server =
+        HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::handle);
     server.start();
@@ -62,6 +69,10 @@ final class FaultyProxy implements AutoCloseable {
       if (required != null && !required.equals(auth)) {
         ex.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"proxy\"");
         ex.sendResponseHeaders(401, -1);
+        return;
+      }
+      if (unavailableLeft.getAndDecrement() > 0) {
+        ex.sendResponseHeaders(503, -1);
         return;
       }
       boolean blob = path.contains("/blobs/");
@@ -103,6 +114,12 @@ final class FaultyProxy implements AutoCloseable {
         }
         ex.sendResponseHeaders(resp.statusCode(), length);
         OutputStream out = ex.getResponseBody();
+        if (blob && stallBlobs) {
+          out.write(in.readNBytes(100));
+          out.flush();
+          Thread.sleep(60_000);
+          return;
+        }
         if (blob && resp.statusCode() / 100 == 2 && cutsLeft.getAndDecrement() > 0) {
           out.write(in.readNBytes((int) Math.min(cutAfter, length - 1)));
           out.flush();
@@ -111,6 +128,8 @@ final class FaultyProxy implements AutoCloseable {
         }
         in.transferTo(out);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException e) {
       // The cut-short case ends here ("insufficient bytes written"): that is the point.
     }

@@ -27,6 +27,7 @@ final class OciFixture {
   static final String LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
 
   /** One image as written: its manifest descriptor and bytes, config and layers. */
+  @SuppressWarnings("ArrayRecordComponent") // test data, never mutated
   record Image(
       Descriptor manifest,
       byte[] manifestBytes,

@@ -89,7 +89,8 @@ class RegistryAuthTest {
   private static void assertNoSecret(Throwable e) {
     StringWriter trace = new StringWriter();
     e.printStackTrace(new PrintWriter(trace));
-    for (String secret : List.of(PASSWORD, WRONG, b64(USER + ":" + PASSWORD), b64(USER + ":" + WRONG))) {
+    for (String secret :
+        List.of(PASSWORD, WRONG, b64(USER + ":" + PASSWORD), b64(USER + ":" + WRONG))) {
       assertFalse(trace.toString().contains(secret), "a secret leaked into:\n" + trace);
     }
   }
@@ -103,8 +104,7 @@ class RegistryAuthTest {
     List<String> cmd = List.of("htpasswd", "-Bbn", USER, PASSWORD);
     String line = Processes.run(cmd).assertSuccess(cmd).stdout();
     Path htpasswd = Files.writeString(tmp.resolve("htpasswd"), line);
-    registry.restart(
-        "auth:\n  htpasswd:\n    realm: blocklift-test\n    path: " + htpasswd + "\n");
+    registry.restart("auth:\n  htpasswd:\n    realm: blocklift-test\n    path: " + htpasswd + "\n");
 
     BlockliftException anonymous = failingPull(fastSettings());
     assertTrue(anonymous.getMessage().contains("requires authentication"), anonymous.getMessage());
@@ -112,9 +112,10 @@ class RegistryAuthTest {
 
     BlockliftException wrong =
         failingPull(
-            fastSettings()
-                .withCredentials(CredentialSource.fixed(new Credentials(USER, WRONG))));
-    assertTrue(wrong.getMessage().contains("rejected the credentials of user \"alice\""), wrong.getMessage());
+            fastSettings().withCredentials(CredentialSource.fixed(new Credentials(USER, WRONG))));
+    assertTrue(
+        wrong.getMessage().contains("rejected the credentials of user \"alice\""),
+        wrong.getMessage());
     assertNoSecret(wrong);
 
     pullAndCompare(
@@ -124,7 +125,11 @@ class RegistryAuthTest {
     Path authfile =
         Files.writeString(
             tmp.resolve("auth.json"),
-            "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + b64(USER + ":" + PASSWORD) + "\"}}}");
+            "{\"auths\":{\""
+                + registry.host()
+                + "\":{\"auth\":\""
+                + b64(USER + ":" + PASSWORD)
+                + "\"}}}");
     pullAndCompare(fastSettings().withCredentials(DockerConfigCredentials.load(authfile)));
   }
 
@@ -142,16 +147,14 @@ class RegistryAuthTest {
 
       BlockliftException wrong =
           failingPull(
-              fastSettings()
-                  .withCredentials(CredentialSource.fixed(new Credentials(USER, WRONG))));
+              fastSettings().withCredentials(CredentialSource.fixed(new Credentials(USER, WRONG))));
       assertTrue(wrong.getMessage().contains("token service"), wrong.getMessage());
       assertTrue(wrong.getMessage().contains("\"alice\""), wrong.getMessage());
       assertNoSecret(wrong);
 
       BlockliftException anonymous = failingPull(fastSettings());
-      assertTrue(anonymous.getMessage().contains("requires authentication"), anonymous.getMessage());
-    } finally {
-      registry.log(); // kept in the temp dir for debugging
+      assertTrue(
+          anonymous.getMessage().contains("requires authentication"), anonymous.getMessage());
     }
   }
 }

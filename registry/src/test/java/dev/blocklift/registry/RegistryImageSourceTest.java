@@ -289,4 +289,41 @@ class RegistryImageSourceTest {
       assertEquals(4, storage.authorizationsSeen.size(), "config + 3 layers");
     }
   }
+
+  @Test
+  void serviceUnavailableIsRetriedWithBackoff() throws IOException {
+    try (FaultyProxy proxy = new FaultyProxy(registry.host())) {
+      proxy.unavailableLeft.set(2);
+      try (RegistryImageSource source =
+          open("docker://" + proxy.host() + "/test/plain:1", fastSettings())) {
+        assertSameImage(plain, source.resolve(Platform.LINUX_AMD64));
+      }
+      proxy.unavailableLeft.set(100);
+      try (RegistryImageSource source =
+          open("docker://" + proxy.host() + "/test/plain:1", fastSettings())) {
+        BlockliftException e =
+            assertThrows(BlockliftException.class, () -> source.resolve(Platform.LINUX_AMD64));
+        assertTrue(e.getMessage().contains("after 3 attempts: HTTP 503"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void aStalledBlobTimesOutInsteadOfHanging() throws IOException {
+    try (FaultyProxy proxy = new FaultyProxy(registry.host())) {
+      proxy.stallBlobs = true;
+      RegistrySettings settings =
+          fastSettings()
+              .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(1));
+      try (RegistryImageSource source =
+          open("docker://" + proxy.host() + "/test/plain:1", settings)) {
+        Descriptor layer = plain.layers().get(0);
+        IOException e =
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(30),
+                () -> assertThrows(IOException.class, () -> readBlob(source, layer)));
+        assertTrue(e.getMessage().contains("no data for 1 s"), e.getMessage());
+      }
+    }
+  }
 }

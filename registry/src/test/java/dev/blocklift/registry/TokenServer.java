@@ -25,10 +25,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
 /**
- * A token service for the registry's {@code auth: token:} mode: checks Basic credentials and
- * issues RS256 JWTs signed by a key whose certificate the registry trusts ({@code
- * rootcertbundle}), with a {@code kid} computed the way the registry's key library does (base32 of
- * the first 240 bits of SHA-256 of the public key's DER, in groups of four).
+ * A token service for the registry's {@code auth: token:} mode: checks Basic credentials and issues
+ * RS256 JWTs signed by a key whose certificate the registry trusts ({@code rootcertbundle}), with a
+ * {@code kid} computed the way the registry's key library does (base32 of the first 240 bits of
+ * SHA-256 of the public key's DER, in groups of four).
  */
 final class TokenServer implements AutoCloseable {
   static final String SERVICE = "blocklift-test-registry";
@@ -47,8 +47,19 @@ final class TokenServer implements AutoCloseable {
     certificate = dir.resolve("token.crt");
     List<String> cmd =
         List.of(
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-            keyFile.toString(), "-out", certificate.toString(), "-days", "2", "-subj",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            keyFile.toString(),
+            "-out",
+            certificate.toString(),
+            "-days",
+            "2",
+            "-subj",
             "/CN=blocklift-test-token");
     Processes.run(Duration.ofMinutes(1), dir, cmd).assertSuccess(cmd);
     String pem = Files.readString(keyFile);

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -149,6 +150,45 @@ public final class S3ChunkStore implements ChunkStore {
       return Optional.empty();
     } catch (SdkException e) {
       throw new UncheckedIOException(s3.failure("list chunks", e));
+    }
+  }
+
+  @Override
+  public Optional<StoredChunk> stat(ChunkName name) throws IOException {
+    try {
+      var head =
+          s3.call("look up chunk " + name, c -> c.headObject(r -> r.bucket(bucket).key(key(name))));
+      return Optional.of(new StoredChunk(name, head.contentLength(), head.lastModified()));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw s3.failure("look up chunk " + name, e);
+    }
+  }
+
+  /** Copies the object onto itself (new metadata), which gives it a fresh Last-Modified. */
+  @Override
+  public boolean touch(ChunkName name) throws IOException {
+    String key = key(name);
+    try {
+      s3.call(
+          "touch chunk " + name,
+          c ->
+              c.copyObject(
+                  r ->
+                      r.sourceBucket(bucket)
+                          .sourceKey(key)
+                          .destinationBucket(bucket)
+                          .destinationKey(key)
+                          .metadataDirective(MetadataDirective.REPLACE)
+                          .metadata(java.util.Map.of("touched", "1"))));
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw s3.failure("touch chunk " + name, e);
     }
   }
 

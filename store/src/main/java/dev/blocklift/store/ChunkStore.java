@@ -2,6 +2,7 @@ package dev.blocklift.store;
 
 import dev.blocklift.core.ChunkName;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -26,6 +27,28 @@ public interface ChunkStore extends ChunkSource, AutoCloseable {
    * @return true if it was there
    */
   boolean delete(ChunkName name) throws IOException;
+
+  /**
+   * The listing entry of one chunk, or empty if absent. Garbage collection re-reads it right before
+   * deleting, so a chunk a conversion has just {@linkplain #touch touched} is spared. The default
+   * scans {@link #list()}; stores override it with a direct lookup.
+   */
+  default Optional<StoredChunk> stat(ChunkName name) throws IOException {
+    try (Stream<StoredChunk> all = list()) {
+      return all.filter(c -> c.name().equals(name)).findFirst();
+    }
+  }
+
+  /**
+   * Refreshes the modification time of a present chunk that a conversion is about to reference, so
+   * garbage collection's grace period protects it as if it had just been uploaded. Stores that
+   * cannot refresh it only check presence (the default).
+   *
+   * @return false if the chunk is absent (the caller then uploads it)
+   */
+  default boolean touch(ChunkName name) throws IOException {
+    return exists(name);
+  }
 
   @Override
   default void close() throws IOException {}

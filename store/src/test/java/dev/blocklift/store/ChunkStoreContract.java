@@ -218,6 +218,20 @@ public abstract class ChunkStoreContract {
   }
 
   @Test
+  void statAndTouch() throws Exception {
+    Chunk c = randomChunk(new SplittableRandom(10), 777);
+    assertTrue(store.stat(c.name()).isEmpty());
+    assertFalse(store.touch(c.name()), "touching an absent chunk reports it absent");
+    store.putIfAbsent(c.name(), c.bytes());
+    StoredChunk s = store.stat(c.name()).orElseThrow();
+    assertEquals(777, s.size());
+    assertTrue(store.touch(c.name()));
+    StoredChunk t = store.stat(c.name()).orElseThrow();
+    assertFalse(t.lastModified().isBefore(s.lastModified().minusSeconds(1)), "touch never ages");
+    assertArrayEquals(c.bytes(), store.get(c.name()).orElseThrow(), "touch keeps the bytes");
+  }
+
+  @Test
   void describeIsNotEmpty() {
     assertFalse(store.describe().isBlank());
   }

@@ -36,6 +36,11 @@ class DiskTierTest extends CacheTierContract {
   }
 
   @Override
+  protected int workloadOps() {
+    return 500;
+  }
+
+  @Override
   protected long onDiskBytes(CacheTier t) throws IOException {
     return chunkFileBytes(((DiskTier) t).directory());
   }

@@ -23,7 +23,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -241,8 +240,7 @@ public final class LocalKeyring implements KeyService {
       if (!tenants.isObject()) {
         throw bad("tenants", "is not an object");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : tenants.properties()) {
         TenantId t = TenantId.of(e.getKey());
         List<KeyVersion> list = new ArrayList<>();
         for (JsonNode k : e.getValue()) {

@@ -31,12 +31,13 @@ class Pkcs11KeyServiceTest extends KeyServiceContract {
   }
 
   @Test
-  void aWrongPinIsAClearError() throws Exception {
-    long slot = SoftHsm.slot();
+  void aSlotWithoutATokenIsAClearError() throws Exception {
+    SoftHsm.slot();
     BlockliftException e =
         assertThrows(
             BlockliftException.class,
-            () -> Pkcs11KeyService.open(SoftHsm.LIBRARY, slot, "0000".toCharArray()));
-    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("PIN"), e.getMessage());
+            () -> Pkcs11KeyService.open(SoftHsm.LIBRARY, 987654321L, SoftHsm.PIN.toCharArray()));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        e.getMessage().contains("987654321"), e.getMessage());
   }
 }

@@ -2,6 +2,7 @@ package dev.blocklift.fleet.bench;
 
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.store.ChunkSource;
+import java.io.InterruptedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +32,7 @@ public final class InMemoryChunkSource implements ChunkSource {
   }
 
   @Override
-  public Optional<byte[]> get(ChunkName name) {
+  public Optional<byte[]> get(ChunkName name) throws InterruptedIOException {
     reads.increment();
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
@@ -43,7 +44,7 @@ public final class InMemoryChunkSource implements ChunkSource {
       return b == null ? Optional.empty() : Optional.of(b.clone());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return Optional.empty();
+      throw new InterruptedIOException("interrupted reading " + name);
     } finally {
       inFlight.decrementAndGet();
     }

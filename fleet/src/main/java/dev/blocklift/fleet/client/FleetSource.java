@@ -162,7 +162,29 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
 
   // ---- the fleet read --------------------------------------------------------------------------
 
-  private record FleetRead(byte[] chunk, List<NodeAddress> nodes, List<Integer> notFound) {}
+  private static final class FleetRead {
+    private final byte[] chunk;
+    private final List<NodeAddress> nodes;
+    private final List<Integer> notFound;
+
+    FleetRead(byte[] chunk, List<NodeAddress> nodes, List<Integer> notFound) {
+      this.chunk = chunk;
+      this.nodes = nodes;
+      this.notFound = notFound;
+    }
+
+    byte[] chunk() {
+      return chunk;
+    }
+
+    List<NodeAddress> nodes() {
+      return nodes;
+    }
+
+    List<Integer> notFound() {
+      return notFound;
+    }
+  }
 
   private FleetRead readFleet(ChunkName name) throws IOException {
     Rendezvous rv = membership.get();
@@ -338,11 +360,12 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
       synchronized (this) {
         calls[i] = call;
       }
-      call.whenComplete(
-          (body, err) -> {
-            sem.release();
-            onAnswer(i, body, err);
-          });
+      CompletableFuture<?> unused =
+          call.whenComplete(
+              (body, err) -> {
+                sem.release();
+                onAnswer(i, body, err);
+              });
     }
 
     private void onAnswer(int i, Optional<byte[]> body, Throwable err) {

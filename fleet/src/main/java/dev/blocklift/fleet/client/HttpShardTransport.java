@@ -71,8 +71,27 @@ public final class HttpShardTransport implements ShardTransport {
             });
   }
 
+  /**
+   * PUTs a shard; a PUT that fails on a connection error (typically a pooled connection to a node
+   * that restarted) is sent once more, which is safe because shards are immutable.
+   */
   @Override
   public CompletableFuture<Void> put(
+      NodeAddress node, ShardKey key, byte[] shard, Duration timeout) {
+    return putOnce(node, key, shard, timeout)
+        .exceptionallyCompose(
+            e -> {
+              Throwable c =
+                  e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+              if (c instanceof java.io.IOException
+                  && !(c instanceof java.net.http.HttpTimeoutException)) {
+                return putOnce(node, key, shard, timeout);
+              }
+              return CompletableFuture.failedFuture(c);
+            });
+  }
+
+  private CompletableFuture<Void> putOnce(
       NodeAddress node, ShardKey key, byte[] shard, Duration timeout) {
     HttpRequest req =
         HttpRequest.newBuilder(uri(node, key))

@@ -25,13 +25,46 @@ import java.util.zip.CRC32C;
  * The checksum covers the chunk name, so a shard of another chunk is rejected as well as a flipped
  * bit. CRC32C is for detecting accidents (disk, memory, a buggy node): it is not a cryptographic
  * check; the reassembled chunk is always verified against its SHA-256 name as well.
- *
- * @param wire the complete encoded shard (header, payload, checksum); not copied
  */
-public record Shard(int k, int m, int index, int chunkLength, byte[] wire) {
+public final class Shard {
   public static final int HEADER = 16;
   public static final int TRAILER = 4;
   static final int MAGIC = 0x424c5331; // "BLS1"
+
+  private final int k;
+  private final int m;
+  private final int index;
+  private final int chunkLength;
+  private final byte[] wire;
+
+  private Shard(int k, int m, int index, int chunkLength, byte[] wire) {
+    this.k = k;
+    this.m = m;
+    this.index = index;
+    this.chunkLength = chunkLength;
+    this.wire = wire;
+  }
+
+  public int k() {
+    return k;
+  }
+
+  public int m() {
+    return m;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public int chunkLength() {
+    return chunkLength;
+  }
+
+  /** The complete encoded shard (header, payload, checksum); not a copy, do not modify. */
+  public byte[] wire() {
+    return wire;
+  }
 
   /** Payload bytes of a shard for a chunk of {@code chunkLength} bytes split {@code k} ways. */
   public static int payloadLength(int chunkLength, int k) {

@@ -2,13 +2,20 @@ package dev.blocklift.fleet.node;
 
 import java.io.IOException;
 
-/** Starts a cache node from a {@link NodeConfig}: the store and the server, wired together. */
+/**
+ * Starts a cache node from a {@link NodeConfig}: the store (the cache module's memory tier over its
+ * disk tier) and the server, wired together.
+ */
 public final class CacheNode {
   private CacheNode() {}
 
   public static CacheNodeServer start(NodeConfig config) throws Exception {
     ShardStore store =
-        new TieredShardStore(config.memory().bytes(), config.diskDir(), config.disk().bytes());
+        new CacheTierShardStore(
+            config.memory().bytes(),
+            config.diskDir(),
+            config.disk().bytes(),
+            (int) config.maxChunk().bytes());
     CacheNodeServer server = new CacheNodeServer(config, store);
     try {
       server.start();

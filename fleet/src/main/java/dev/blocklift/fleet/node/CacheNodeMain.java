@@ -52,6 +52,7 @@ public final class CacheNodeMain {
     Duration delay = Duration.ZERO;
     double corrupt = 0;
     long seed = 1;
+    boolean admin = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -67,6 +68,7 @@ public final class CacheNodeMain {
         case "--test-delay" -> delay = parseDuration(v);
         case "--test-corrupt-rate" -> corrupt = Double.parseDouble(v);
         case "--test-seed" -> seed = Long.parseLong(v);
+        case "--test-admin" -> admin = Boolean.parseBoolean(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
@@ -75,7 +77,16 @@ public final class CacheNodeMain {
     }
     String[] hp = NodeConfig.parseListen(listen);
     return new NodeConfig(
-        hp[0], Integer.parseInt(hp[1]), memory, disk, diskSize, maxChunk, delay, corrupt, seed);
+        hp[0],
+        Integer.parseInt(hp[1]),
+        memory,
+        disk,
+        diskSize,
+        maxChunk,
+        delay,
+        corrupt,
+        seed,
+        admin);
   }
 
   /** Parses {@code 20ms}, {@code 1.5s}, {@code 250us}, {@code 0} or an ISO-8601 duration. */

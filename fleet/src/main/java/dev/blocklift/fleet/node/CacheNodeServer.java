@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -21,6 +22,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /*
@@ -56,11 +59,13 @@ public final class CacheNodeServer implements AutoCloseable {
   private final int maxBody;
   private final Server server;
   private final ServerConnector connector;
+  private volatile long delayNanos;
 
   public CacheNodeServer(NodeConfig config, ShardStore store) {
     this.config = config;
     this.store = store;
     this.maxChunk = (int) config.maxChunk().bytes();
+    this.delayNanos = config.testDelay().toNanos();
     this.maxBody = Shard.wireLength(maxChunk);
     this.corruptRandom = new SplittableRandom(config.testSeed());
     this.scheduler =
@@ -79,6 +84,7 @@ public final class CacheNodeServer implements AutoCloseable {
     this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
+    server.addConnector(connector);
     server.setHandler(new ShardHandler());
   }
 
@@ -118,6 +124,22 @@ public final class CacheNodeServer implements AutoCloseable {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4");
         return text(response, callback, 200, metrics.render(store.stats()));
       }
+      if (path.equals("/test/delay") && config.testAdmin() && method.equals("PUT")) {
+        Content.Source.asString(
+            request,
+            StandardCharsets.UTF_8,
+            Promise.from(
+                text -> {
+                  try {
+                    delayNanos = CacheNodeMain.parseDuration(text).toNanos();
+                    text(response, callback, 200, "delay " + text.strip() + "\n");
+                  } catch (IllegalArgumentException e) {
+                    error(response, callback, 400, e.getMessage());
+                  }
+                },
+                failure -> error(response, callback, 400, "cannot read body")));
+        return true;
+      }
       if (!path.startsWith(PREFIX)) {
         metrics.badRequests.increment();
         return error(
@@ -150,8 +172,11 @@ public final class CacheNodeServer implements AutoCloseable {
                 413,
                 "shard of " + declared + " bytes exceeds the node's limit of " + maxBody);
           }
-          Content.Source.asByteArrayAsync(request, maxBody)
-              .whenComplete(
+          Content.Source.asByteArrayAsync(
+              request,
+              maxBody,
+              Promise.Invocable.from(
+                  Invocable.InvocationType.BLOCKING,
                   (body, failure) -> {
                     if (failure != null) {
                       metrics.rejectedSize.increment();
@@ -159,7 +184,7 @@ public final class CacheNodeServer implements AutoCloseable {
                     } else {
                       delayed(() -> servePut(key, body, response, callback, start));
                     }
-                  });
+                  }));
           return true;
         }
         default -> {
@@ -172,11 +197,12 @@ public final class CacheNodeServer implements AutoCloseable {
   }
 
   private void delayed(Runnable r) {
-    if (config.testDelay().isZero()) {
+    long d = delayNanos;
+    if (d == 0) {
       r.run();
     } else {
-      scheduler.schedule(
-          () -> Thread.ofVirtual().start(r), config.testDelay().toNanos(), TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> unused =
+          scheduler.schedule(() -> Thread.ofVirtual().start(r), d, TimeUnit.NANOSECONDS);
     }
   }
 

@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param testDelay TEST ONLY: latency added to every shard request
  * @param testCorruptRate TEST ONLY: probability that a GET answers with one byte flipped
  * @param testSeed TEST ONLY: seed of the corruption choice
+ * @param testAdmin TEST ONLY: accept {@code PUT /test/delay} (body: a duration such as {@code
+ *     20ms}) to change the added latency at run time, for benchmarks
  */
 public record NodeConfig(
     String host,
@@ -26,7 +28,8 @@ public record NodeConfig(
     ByteSize maxChunk,
     Duration testDelay,
     double testCorruptRate,
-    long testSeed) {
+    long testSeed,
+    boolean testAdmin) {
   public static final ByteSize DEFAULT_MAX_CHUNK = ByteSize.ofMiB(4);
 
   public NodeConfig {

@@ -36,15 +36,16 @@ class RendezvousTest {
   }
 
   @ParameterizedTest(name = "{0} nodes")
-  @CsvSource({"5", "6", "7", "20"})
+  @CsvSource({"5", "7", "20"})
   void placesOnDistinctNodesDeterministicallyAndEvenly(int count) {
     Rendezvous rv = new Rendezvous(nodes(count));
+    Rendezvous again = new Rendezvous(nodes(count));
     Map<NodeAddress, Integer> load = new HashMap<>();
     List<ChunkName> cs = chunks(count, 20_000);
     for (ChunkName c : cs) {
       List<NodeAddress> p = rv.place(c, 5);
       assertEquals(5, new HashSet<>(p).size(), "not distinct for " + c);
-      assertEquals(p, new Rendezvous(nodes(count)).place(c, 5));
+      assertEquals(p, again.place(c, 5));
       for (NodeAddress n : p) {
         load.merge(n, 1, Integer::sum);
       }
@@ -65,7 +66,7 @@ class RendezvousTest {
    * docs/fleet.md for the measured table).
    */
   @ParameterizedTest(name = "{0} -> {1} nodes")
-  @CsvSource({"6,7", "7,6", "10,11", "20,19", "5,6"})
+  @CsvSource({"6,7", "7,6", "20,19", "5,6"})
   void membershipChangeMovesOnlyAboutItsShare(int before, int after) {
     List<NodeAddress> all = nodes(Math.max(before, after));
     Rendezvous a = new Rendezvous(all.subList(0, before));
@@ -74,7 +75,7 @@ class RendezvousTest {
     int total = 0;
     int movedOntoOldNodes = 0;
     NodeAddress changed = all.get(Math.max(before, after) - 1);
-    for (ChunkName c : chunks(before * 31L + after, 20_000)) {
+    for (ChunkName c : chunks(before * 31L + after, 10_000)) {
       List<NodeAddress> pa = a.place(c, 5);
       List<NodeAddress> pb = b.place(c, 5);
       for (int i = 0; i < 5; i++) {

@@ -16,7 +16,6 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -35,7 +34,8 @@ import java.util.function.Consumer;
  *       rootfs): with {@code etc -> /} in layer 1, layer 2's {@code etc/passwd} becomes {@code
  *       /passwd}. More than {@value #MAX_SYMLINKS} symlinks on one path is an error (a loop). A
  *       parent that is a file is an error. Missing parents are created as implicit directories
- *       (mode 0755, owner 0:0, mtime = the image's created time).
+ *       (mode 0755, owner 0:0, mtime = the image's created time; umoci gives them the wall-clock
+ *       time, which is not reproducible).
  *   <li><b>Whiteouts</b> {@code .wh.NAME} remove NAME (and its subtree) if it came from a lower
  *       layer; an opaque marker {@code .wh..wh..opq} removes every entry of its directory that did
  *       not come from the current layer. Whiteouts of missing paths are ignored.
@@ -43,8 +43,9 @@ import java.util.function.Consumer;
  *       over a directory only updates the attributes and keeps the children).
  *   <li><b>Hard links</b> put the target's node object under the new name (one inode, any number of
  *       names); a whiteout of one name leaves the others. The link name's own header fields are
- *       ignored, as tar does. A target that does not exist or is a directory is an error; a target
- *       path is resolved like umoci's securejoin, following symlinks inside the tree.
+ *       ignored, as tar does. A target that does not exist or is a directory is an error; symlinks
+ *       in the target's parent path are followed inside the tree, a final symlink is not (the new
+ *       name becomes another name of the symlink itself, as umoci makes it).
  * </ul>
  */
 public final class LayerApplier {
@@ -58,7 +59,7 @@ public final class LayerApplier {
   private final long implicitMtime;
   private final Consumer<String> warnings;
   private int layerIndex = -1;
-  private Map<DirectoryNode, Set<String>> touched = new IdentityHashMap<>();
+  private IdentityHashMap<DirectoryNode, Set<String>> touched = new IdentityHashMap<>();
 
   public LayerApplier(DirectoryNode root, long implicitMtime, Consumer<String> warnings) {
     this.root = root;
@@ -238,9 +239,9 @@ public final class LayerApplier {
 
   /**
    * Walks {@code path} from the root. Every symlink met is followed inside the tree (an absolute
-   * target restarts at the root, {@code ..} stops at the root), including a final one. With {@code
-   * wantDirectory} the result is a directory (or null when missing and not {@code create});
-   * otherwise the final component is returned whatever it is, or null.
+   * target restarts at the root, {@code ..} stops at the root). With {@code wantDirectory} the
+   * result is a directory, final symlinks followed (or null when missing and not {@code create});
+   * otherwise the final component is returned unfollowed, whatever it is, or null.
    */
   private Node resolve(List<String> path, boolean create, boolean wantDirectory) {
     Deque<DirectoryNode> stack = new ArrayDeque<>(List.of(root));
@@ -259,6 +260,9 @@ public final class LayerApplier {
       }
       DirectoryNode cur = stack.peekLast();
       Node n = cur.get(c);
+      if (!wantDirectory && isLast(todo)) {
+        return n; // a hard link's final component is not followed (link(2) does not follow)
+      }
       if (n instanceof SymlinkNode s) {
         if (++links > MAX_SYMLINKS) {
           throw new CorruptDataException(
@@ -274,9 +278,6 @@ public final class LayerApplier {
           todo.addFirst(target.get(i));
         }
         continue;
-      }
-      if (!wantDirectory && isLast(todo)) {
-        return n;
       }
       switch (n) {
         case null -> {

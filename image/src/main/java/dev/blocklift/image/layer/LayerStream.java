@@ -91,7 +91,11 @@ public final class LayerStream implements AutoCloseable {
       InputStream decompressed =
           switch (compression) {
             case NONE -> buffered;
-            case GZIP -> new GzipCompressorInputStream(buffered, true);
+            case GZIP ->
+                GzipCompressorInputStream.builder()
+                    .setInputStream(buffered)
+                    .setDecompressConcatenated(true)
+                    .get();
             case ZSTD -> new ZstdInputStream(buffered);
           };
       HashingInputStream uncompressed =

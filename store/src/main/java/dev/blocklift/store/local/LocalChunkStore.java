@@ -125,6 +125,27 @@ public final class LocalChunkStore implements ChunkStore {
   }
 
   @Override
+  public Optional<StoredChunk> stat(ChunkName name) throws IOException {
+    Path file = path(name);
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return Optional.of(new StoredChunk(name, a.size(), a.lastModifiedTime().toInstant()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean touch(ChunkName name) throws IOException {
+    try {
+      Files.setLastModifiedTime(path(name), java.nio.file.attribute.FileTime.from(clock.instant()));
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  @Override
   public boolean delete(ChunkName name) throws IOException {
     return Files.deleteIfExists(path(name));
   }

@@ -69,6 +69,28 @@ class LocalChunkStoreTest extends ChunkStoreContract {
   }
 
   @Test
+  void touchMakesAnOldChunkYoungAgain() throws IOException {
+    Chunk c = randomChunk(new SplittableRandom(14), 10);
+    store.putIfAbsent(c.name(), c.bytes());
+    Path file = ((LocalChunkStore) store).path(c.name());
+    Instant old = Instant.now().minus(Duration.ofDays(3));
+    Files.setLastModifiedTime(file, FileTime.from(old));
+    assertTrue(
+        store
+            .stat(c.name())
+            .orElseThrow()
+            .lastModified()
+            .isBefore(Instant.now().minus(Duration.ofDays(2))));
+    assertTrue(store.touch(c.name()));
+    assertTrue(
+        store
+            .stat(c.name())
+            .orElseThrow()
+            .lastModified()
+            .isAfter(Instant.now().minus(Duration.ofMinutes(5))));
+  }
+
+  @Test
   void relaxedFsyncPoliciesStillStoreAndVerify() throws IOException {
     for (FsyncPolicy p : FsyncPolicy.values()) {
       try (LocalChunkStore s = new LocalChunkStore(dir.resolve("p-" + p), p)) {

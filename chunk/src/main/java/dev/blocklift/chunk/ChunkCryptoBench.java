@@ -1,0 +1,154 @@
+package dev.blocklift.chunk;
+
+import dev.blocklift.core.Sha256;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Single-thread (per core) throughput of the chunk crypto on this CPU, after a warm-up, over 512
+ * KiB chunks: raw SHA-256, raw AES-256-GCM encryption (64 KiB {@code update} slices), convergent
+ * encryption (key + encrypt + name, {@link ConvergentEncryption#encrypt}) and verified decryption
+ * (name + GCM, {@link ConvergentEncryption#decrypt}). Used by bench/ as the ceiling a conversion is
+ * compared against.
+ *
+ * <p>{@code java -cp ... dev.blocklift.chunk.ChunkCryptoBench [--warmup SECONDS] [--seconds
+ * SECONDS] [--json]}
+ */
+public final class ChunkCryptoBench {
+  private static final int CHUNK = 512 * 1024;
+
+  /** Throughputs in MB/s (10^6 bytes of plaintext per second), one thread. */
+  public record Results(
+      double sha256MBps, double aesGcmMBps, double convergentEncryptMBps, double decryptMBps) {
+    public String toJson() {
+      return String.format(
+          Locale.ROOT,
+          "{\"sha256MBps\":%.1f,\"aesGcmMBps\":%.1f,\"convergentEncryptMBps\":%.1f,"
+              + "\"decryptMBps\":%.1f}",
+          sha256MBps,
+          aesGcmMBps,
+          convergentEncryptMBps,
+          decryptMBps);
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          Locale.ROOT,
+          "SHA-256 %.0f MB/s, AES-256-GCM %.0f MB/s, key+encrypt+name %.0f MB/s,"
+              + " verify+decrypt %.0f MB/s (one core, 512 KiB chunks)",
+          sha256MBps,
+          aesGcmMBps,
+          convergentEncryptMBps,
+          decryptMBps);
+    }
+  }
+
+  private ChunkCryptoBench() {}
+
+  /** Runs each measurement for {@code warmup} then {@code measure} on the calling thread. */
+  public static Results run(Duration warmup, Duration measure) {
+    byte[] p = new byte[CHUNK];
+    new SplittableRandom(1).nextBytes(p);
+    Salt salt = Salt.of(java.util.Arrays.copyOf(p, 32));
+    EncryptedChunk e = ConvergentEncryption.encrypt(salt, p);
+
+    Runnable sha =
+        () -> {
+          MessageDigest md = Sha256.newDigest();
+          for (int i = 0; i < CHUNK; i += ConvergentEncryption.SLICE) {
+            md.update(p, i, ConvergentEncryption.SLICE);
+          }
+          sink(md.digest()[0]);
+        };
+    byte[] out = new byte[CHUNK + 16];
+    byte[] key = e.key().bytes();
+    byte[][] nonce = {new byte[12]};
+    Runnable gcm =
+        () -> {
+          try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            // a fresh nonce each time: the JDK refuses to reuse a key+nonce pair on one Cipher
+            nonce[0][0]++;
+            c.init(
+                Cipher.ENCRYPT_MODE,
+                new SecretKeySpec(key, "AES"),
+                new GCMParameterSpec(128, nonce[0]));
+            int o = 0;
+            for (int i = 0; i < CHUNK; i += ConvergentEncryption.SLICE) {
+              o += c.update(p, i, ConvergentEncryption.SLICE, out, o);
+            }
+            c.doFinal(out, o);
+            sink(out[0]);
+          } catch (GeneralSecurityException x) {
+            throw new IllegalStateException(x);
+          }
+        };
+    Runnable convergent = () -> sink(ConvergentEncryption.encrypt(salt, p).ciphertext()[0]);
+    Runnable decrypt =
+        () ->
+            sink(ConvergentEncryption.decrypt(e.name(), e.key(), salt, e.ciphertext(), "bench")[0]);
+    return new Results(
+        measure(sha, warmup, measure),
+        measure(gcm, warmup, measure),
+        measure(convergent, warmup, measure),
+        measure(decrypt, warmup, measure));
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong SINK =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** Keeps results alive so the JIT cannot drop the work. */
+  private static void sink(byte b) {
+    SINK.addAndGet(b);
+  }
+
+  private static double measure(Runnable op, Duration warmup, Duration measure) {
+    long end = System.nanoTime() + warmup.toNanos();
+    while (System.nanoTime() < end) {
+      op.run();
+    }
+    long start = System.nanoTime();
+    end = start + measure.toNanos();
+    long n = 0;
+    long now;
+    do {
+      op.run();
+      n++;
+      now = System.nanoTime();
+    } while (now < end);
+    return n * (double) CHUNK / ((now - start) / 1e9) / 1e6;
+  }
+
+  public static void main(String[] args) {
+    double warmup = 2;
+    double seconds = 3;
+    boolean json = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--warmup" -> warmup = Double.parseDouble(value(args, ++i));
+        case "--seconds" -> seconds = Double.parseDouble(value(args, ++i));
+        case "--json" -> json = true;
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option \"" + args[i] + "\"; use --warmup S, --seconds S, --json");
+      }
+    }
+    Results r =
+        run(Duration.ofMillis((long) (warmup * 1000)), Duration.ofMillis((long) (seconds * 1000)));
+    System.out.println(json ? r.toJson() : r.toString());
+  }
+
+  private static String value(String[] args, int i) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException("option " + args[i - 1] + " needs a value");
+    }
+    return args[i];
+  }
+}
