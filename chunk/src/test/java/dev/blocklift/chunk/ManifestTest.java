@@ -237,22 +237,27 @@ class ManifestTest {
     ManifestBuilder b =
         new ManifestBuilder(DIGEST, CONFIG, ChunkSize.of(65536), size, "root-2", salt);
     byte[][] plain = new byte[chunks][];
+    java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < chunks; i++) {
         int idx = i;
         byte[] p = new byte[65536];
         new SplittableRandom(idx).nextBytes(p);
         plain[i] = idx % 5 == 0 ? null : p;
-        pool.submit(
-            () -> {
-              if (idx % 5 == 0) {
-                b.hole(idx);
-              } else {
-                b.chunk(idx, ConvergentEncryption.encrypt(salt, p));
-              }
-              return null;
-            });
+        done.add(
+            pool.submit(
+                () -> {
+                  if (idx % 5 == 0) {
+                    b.hole(idx);
+                  } else {
+                    b.chunk(idx, ConvergentEncryption.encrypt(salt, p));
+                  }
+                  return null;
+                }));
       }
+    }
+    for (var f : done) {
+      f.get();
     }
     OpenedManifest o = OpenedManifest.open(b.seal(keys, tenant), keys, tenant);
     assertEquals(chunks / 5, o.manifest().holeCount());

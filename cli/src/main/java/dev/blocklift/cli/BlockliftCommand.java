@@ -13,7 +13,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Load container images on demand, block by block.",
-    subcommands = {CommandLine.HelpCommand.class, FlattenCommand.class, DemoCommand.class, MountCommand.class, UmountCommand.class, RunCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      FlattenCommand.class,
+      DemoCommand.class,
+      MountCommand.class,
+      UmountCommand.class,
+      RunCommand.class,
+      CacheNodeCommand.class
+    })
 public final class BlockliftCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -6,7 +6,6 @@ import dev.blocklift.agent.MountState;
 import dev.blocklift.agent.Worker;
 import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.ImageName;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,5 +158,4 @@ public final class MountCommand implements Callable<Integer> {
     }
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
   }
-
 }

@@ -61,9 +61,18 @@ public final class Converter {
     this.nanoTime = nanoTime;
   }
 
-  /** Converts an image from its source. */
+  /** Converts an image from a local reference ({@code oci:}, {@code docker-archive:}). */
   public ConvertResult convert(
       ImageRef ref, Platform platform, ConvertOptions options, ConvertListener listener)
+      throws IOException {
+    try (ImageSource source = ImageSources.open(ref)) {
+      return convert(source, platform, options, listener);
+    }
+  }
+
+  /** Converts an image from an open source (the caller closes it). */
+  public ConvertResult convert(
+      ImageSource source, Platform platform, ConvertOptions options, ConvertListener listener)
       throws IOException {
     long start = nanoTime.getAsLong();
     Files.createDirectories(scratchDir);
@@ -72,7 +81,7 @@ public final class Converter {
             "convert-"
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
                 + ".ext4");
-    try (ImageSource source = ImageSources.open(ref)) {
+    try {
       listener.phase("loading");
       LoadedImage image = ImageLoader.load(source, platform, LoadListener.NONE);
       listener.phase("flattening");

@@ -39,6 +39,7 @@ final class FakeLayers implements LayerContent {
   }
 
   private final List<List<Item>> layers = new ArrayList<>();
+  private final java.util.Map<ContentRef, Item> byRef = new java.util.HashMap<>();
   private final List<Long> nextEntry = new ArrayList<>();
 
   int addLayer() {
@@ -68,17 +69,19 @@ final class FakeLayers implements LayerContent {
   private ContentRef put(int layer, long size, long seed, byte[] bytes, boolean sparse) {
     long e = nextEntry.get(layer);
     nextEntry.set(layer, e + 1);
-    layers.get(layer).add(new Item(e, size, seed, bytes, sparse));
-    return new ContentRef(layer, e);
+    Item item = new Item(e, size, seed, bytes, sparse);
+    layers.get(layer).add(item);
+    ContentRef ref = new ContentRef(layer, e);
+    byRef.put(ref, item);
+    return ref;
   }
 
   InputStream open(ContentRef ref) {
-    for (Item i : layers.get(ref.layerIndex())) {
-      if (i.entryIndex == ref.entryIndex()) {
-        return i.open();
-      }
+    Item i = byRef.get(ref);
+    if (i == null) {
+      throw new IllegalArgumentException("no entry " + ref);
     }
-    throw new IllegalArgumentException("no entry " + ref);
+    return i.open();
   }
 
   List<LayerFiles> layerFiles() {
@@ -152,8 +155,13 @@ final class FakeLayers implements LayerContent {
           b[off + (int) (p - pos)] = at(p);
         }
       } else {
-        for (int i = 0; i < n; i++) {
-          b[off + i] = at(pos + i);
+        int i = 0;
+        while (i < n) {
+          long p = pos + i;
+          long word = mix(seed * 0x9E3779B97F4A7C15L + (p >>> 3));
+          for (int k = (int) (p & 7); k < 8 && i < n; k++, i++) {
+            b[off + i] = (byte) (word >>> (8 * k));
+          }
         }
       }
       pos += n;

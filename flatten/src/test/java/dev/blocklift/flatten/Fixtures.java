@@ -181,6 +181,30 @@ final class Fixtures {
     return new Image(tree("big-" + size + sparse, root, l), l);
   }
 
+  /**
+   * 10 GiB of file data: 40 sparse files of 256 MiB plus 100,000 small files in 1,000 directories,
+   * over two layers (the bounded-memory case).
+   */
+  static Image tenGiB() {
+    FakeLayers l = new FakeLayers();
+    int base = l.addLayer();
+    int upper = l.addLayer();
+    DirectoryNode root = new DirectoryNode(attrs(0755));
+    DirectoryNode big = dir(root, "big");
+    for (int i = 0; i < 40; i++) {
+      long size = 256L << 20;
+      file(big, "blob-" + i, size, l.addSparse(i % 2 == 0 ? base : upper, size, i));
+    }
+    DirectoryNode many = dir(root, "many");
+    for (int d = 0; d < 1000; d++) {
+      DirectoryNode sub = dir(many, "d" + d);
+      for (int f = 0; f < 100; f++) {
+        file(sub, "f" + f, 100, l.addRandom(base, 100, d * 1000L + f));
+      }
+    }
+    return new Image(tree("ten-gib", root, l), l);
+  }
+
   static Node lookup(DirectoryNode root, String path) {
     Node n = root;
     for (String part : path.split("/")) {

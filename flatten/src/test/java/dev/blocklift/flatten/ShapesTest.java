@@ -38,25 +38,37 @@ class ShapesTest {
   @ParameterizedTest
   @MethodSource("shapes")
   void fsckCleanAndMountShowsTheTree(Supplier<Fixtures.Image> shape) throws Exception {
-    check(shape.get(), "shape");
+    check(shape.get(), shape.toString());
   }
 
   @ParameterizedTest
-  @ValueSource(longs = {1, 2, 3, 4, 5, 6})
+  @ValueSource(longs = {1, 2, 3, 4})
   void randomTrees(long seed) throws Exception {
     check(RandomTrees.build(seed), "random tree, seed " + seed);
   }
 
   private void check(Fixtures.Image img, String what) throws Exception {
     Path out = dir.resolve("image.ext4");
+    long t0 = System.nanoTime();
     FlattenResult r =
         new Flattener()
             .flatten(
                 img.tree(), img.content(), out, FlattenOptions.defaults(), FlattenListener.NONE);
     assertEquals(r.deviceBytes(), java.nio.file.Files.size(out), what);
+    long t1 = System.nanoTime();
     assertTrue(Ext4Tools.fsck(out).stdout().contains("Pass 5"), what);
+    long t2 = System.nanoTime();
     TreeSnapshot expected = ModelSnapshot.of(img.tree(), img.content());
+    long t3 = System.nanoTime();
     TreeSnapshot actual = Mounts.snapshot(out);
+    long t4 = System.nanoTime();
+    System.out.printf(
+        "%s: flatten %d ms, e2fsck %d ms, model %d ms, mount+walk %d ms%n",
+        what,
+        (t1 - t0) / 1_000_000,
+        (t2 - t1) / 1_000_000,
+        (t3 - t2) / 1_000_000,
+        (t4 - t3) / 1_000_000);
     expected.assertSameAs(actual, what + ": model vs loop mount");
   }
 }

@@ -113,6 +113,17 @@ final class RegistryClient implements AutoCloseable {
         if (Thread.currentThread().isInterrupted()) {
           throw e;
         }
+        if (causedByTls(e)) {
+          // A certificate or protocol mismatch does not heal by retrying.
+          throw new BlockliftException(
+              what
+                  + ": TLS to "
+                  + host
+                  + " failed ("
+                  + describe(e)
+                  + "); for a registry with a self-signed certificate pass --tls-verify=false",
+              e);
+        }
         if (attempt >= retry.maxAttempts()) {
           throw exhausted(what, attempt, e);
         }

@@ -4,10 +4,6 @@ import dev.blocklift.testing.Processes;
 import dev.blocklift.testing.Requirements;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +20,14 @@ final class LocalRegistry implements AutoCloseable {
   private final Path dir;
   private final Path storage;
   private final int port;
+  private final String address;
+  private final String httpExtra;
   private Process process;
 
-  private LocalRegistry(Path dir) throws IOException {
+  private LocalRegistry(Path dir, String address, String httpExtra) throws IOException {
     this.dir = dir;
+    this.address = address;
+    this.httpExtra = httpExtra;
     this.storage = Files.createDirectories(dir.resolve("storage"));
     this.port = freePort();
   }
@@ -37,7 +37,17 @@ final class LocalRegistry implements AutoCloseable {
   }
 
   static LocalRegistry start(Path dir) throws IOException {
-    LocalRegistry r = new LocalRegistry(dir);
+    LocalRegistry r = new LocalRegistry(dir, "127.0.0.1", "");
+    r.restart("");
+    return r;
+  }
+
+  /** A registry serving HTTPS with {@code certificate} on {@code address} (not loopback). */
+  static LocalRegistry startTls(Path dir, String address, Path certificate, Path key)
+      throws IOException {
+    LocalRegistry r =
+        new LocalRegistry(
+            dir, address, "  tls:\n    certificate: " + certificate + "\n    key: " + key + "\n");
     r.restart("");
     return r;
   }
@@ -49,7 +59,7 @@ final class LocalRegistry implements AutoCloseable {
   }
 
   String host() {
-    return "127.0.0.1:" + port;
+    return address + ":" + port;
   }
 
   Path storage() {
@@ -65,9 +75,10 @@ final class LocalRegistry implements AutoCloseable {
             + "storage:\n  filesystem:\n    rootdirectory: "
             + storage
             + "\n  delete:\n    enabled: true\n"
-            + "http:\n  addr: 127.0.0.1:"
-            + port
+            + "http:\n  addr: "
+            + host()
             + "\n"
+            + httpExtra
             + authYaml;
     Path file = dir.resolve("config.yml");
     Files.writeString(file, config);
@@ -81,24 +92,15 @@ final class LocalRegistry implements AutoCloseable {
 
   private void awaitUp() throws IOException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()) {
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new IOException("docker-registry exited:\n" + log());
-        }
-        try {
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/"))
-                  .timeout(Duration.ofSeconds(2))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding());
-          return;
-        } catch (IOException e) {
-          sleep(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException(e);
-        }
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("docker-registry exited:\n" + log());
+      }
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(address, port), 1000);
+        return;
+      } catch (IOException e) {
+        sleep(100);
       }
     }
     throw new IOException("docker-registry did not start on " + host() + ":\n" + log());

@@ -27,7 +27,8 @@ import java.util.logging.Logger;
  * past it the read fails with an {@link IOException} and, if nobody else waits, the lower read is
  * cancelled.
  *
- * <p>Failing to fill the tier (disk full, policy refusal) never fails the read.
+ * <p>A failing upper tier never fails the read: an I/O error reading it is a miss, and failing to
+ * fill it (disk full, policy refusal) is logged.
  */
 public final class CachingSource implements ChunkSource {
   private static final Logger LOG = Logger.getLogger(CachingSource.class.getName());
@@ -77,6 +78,7 @@ public final class CachingSource implements ChunkSource {
   private final LongAdder failures = new LongAdder();
   private final LongAdder corrupt = new LongAdder();
   private final LongAdder bytesFetched = new LongAdder();
+  private final LongAdder tierErrors = new LongAdder();
 
   public CachingSource(CacheTier upper, ChunkSource lower, Options options) {
     this.upper = upper;
@@ -100,7 +102,15 @@ public final class CachingSource implements ChunkSource {
 
   @Override
   public Optional<byte[]> get(ChunkName name) throws IOException {
-    Optional<byte[]> hit = upper.get(name);
+    Optional<byte[]> hit;
+    try {
+      hit = upper.get(name);
+    } catch (IOException e) {
+      // A failing cache (a bad cache disk) degrades to a miss; the read goes below.
+      tierErrors.increment();
+      LOG.log(Level.WARNING, "reading " + name + " from " + upper.describe() + " failed", e);
+      hit = Optional.empty();
+    }
     if (hit.isPresent()) {
       return hit;
     }
@@ -113,9 +123,13 @@ public final class CachingSource implements ChunkSource {
   private Optional<byte[]> fetchAndFill(ChunkName name) throws IOException {
     // A flight for this chunk may have filled the tier between our miss and this load.
     if (upper.exists(name)) {
-      Optional<byte[]> again = upper.get(name);
-      if (again.isPresent()) {
-        return again;
+      try {
+        Optional<byte[]> again = upper.get(name);
+        if (again.isPresent()) {
+          return again;
+        }
+      } catch (IOException e) {
+        tierErrors.increment();
       }
     }
     if (slots != null) {
@@ -174,6 +188,7 @@ public final class CachingSource implements ChunkSource {
     try {
       upper.put(name, bytes);
     } catch (IOException | RuntimeException e) {
+      tierErrors.increment();
       LOG.log(
           Level.WARNING,
           "could not fill " + upper.describe() + " with " + name + ": " + e.getMessage(),
@@ -207,6 +222,11 @@ public final class CachingSource implements ChunkSource {
         corrupt.sum(),
         bytesFetched.sum(),
         latency.snapshot());
+  }
+
+  /** Reads and fills of the upper tier that failed with an I/O error (served from below). */
+  public long tierErrors() {
+    return tierErrors.sum();
   }
 
   /** Lower reads in flight now. */

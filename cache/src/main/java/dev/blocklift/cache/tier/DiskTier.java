@@ -272,6 +272,18 @@ public final class DiskTier implements CacheTier {
       dropIfStillMissing(key, p);
       counters.misses.increment();
       return Optional.empty();
+    } catch (IOException e) {
+      // Unreadable (EIO, or not a file any more): forget the entry so a refill can replace it.
+      lock.lock();
+      try {
+        if (policy.remove(key)) {
+          index.remove(key);
+        }
+      } finally {
+        lock.unlock();
+      }
+      counters.misses.increment();
+      throw e;
     }
     try {
       verifier.verify(key, bytes, describe());

@@ -188,6 +188,23 @@ class CachingSourceTest {
   }
 
   @Test
+  void aFailingCacheTierDegradesToAMiss() throws IOException {
+    MapSource store = new MapSource();
+    byte[] c = Chunks.random(12, 5000);
+    ChunkName n = store.add(c);
+    try (DiskTier disk = DiskTier.open(tmp.resolve("bad-disk"), 1 << 20)) {
+      disk.put(n, c);
+      // The cache file turns into something unreadable: reading it is an I/O error.
+      java.nio.file.Files.delete(disk.path(n));
+      java.nio.file.Files.createDirectory(disk.path(n));
+      CachingSource src = new CachingSource(disk, store, CachingSource.Options.defaults());
+      assertArrayEquals(c, src.get(n).orElseThrow());
+      assertEquals(1, store.gets.get());
+      assertTrue(src.tierErrors() >= 1);
+    }
+  }
+
+  @Test
   void boundedFetchConcurrency() throws Exception {
     MapSource store = new MapSource();
     List<ChunkName> names = new ArrayList<>();

@@ -70,12 +70,19 @@ class SimulatorTest {
     Trace back = TraceFormat.read(f);
     assertEquals(t.length(), back.length());
     assertEquals(t.uniqueKeys(), back.uniqueKeys());
-    for (String p : Simulator.DEFAULT_POLICIES) {
-      long cap = Simulator.capacityFor(t, "5%");
+    long cap = Simulator.capacityFor(t, "5%");
+    // Reading renumbers the chunks; policies that only compare keys give identical results...
+    for (String p : List.of("lru", "lru-2")) {
       assertEquals(
           Simulator.simulate(t, p, cap, "5%").hits(),
           Simulator.simulate(back, p, cap, "5%").hits(),
           p);
+    }
+    // ...while sketch-based ones hash the ids, so collisions differ a little.
+    for (String p : List.of("w-tinylfu", "caffeine")) {
+      double a = Simulator.simulate(t, p, cap, "5%").hitRate();
+      double b = Simulator.simulate(back, p, cap, "5%").hitRate();
+      assertEquals(a, b, 0.03, p);
     }
   }
 

@@ -97,7 +97,8 @@ public final class FleetBenchmark {
       names.add(store.add(c));
     }
     List<String> rows = new ArrayList<>();
-    rows.add("| layout | scenario | reads | p50 ms | p99 ms | p99.9 ms | max ms | fleet hit rate |");
+    rows.add(
+        "| layout | scenario | reads | p50 ms | p99 ms | p99.9 ms | max ms | fleet hit rate |");
     rows.add("|---|---|---|---|---|---|---|---|");
     List<String> killRows = new ArrayList<>();
     killRows.add("| layout | before kill | during (node dead) | after restart, pass 1 | pass 2 |");
@@ -254,8 +255,7 @@ public final class FleetBenchmark {
       keys.add(new ShardKey(n, 0));
       bodies.add(s.wire());
     }
-    try (HttpClient client =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+    try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       double putSecs =
           timed(
               count,

@@ -1,6 +1,5 @@
 package dev.blocklift.fleet.node;
 
-import dev.blocklift.cache.CacheTier;
 import dev.blocklift.cache.ChunkVerifier;
 import dev.blocklift.cache.DerivedKeys;
 import dev.blocklift.cache.TierStats;
@@ -21,13 +20,12 @@ import java.util.Optional;
  * A cache node's shard storage on the cache module's tiers: a {@link MemoryTier} over a {@link
  * DiskTier}, both bounded, eviction by the shared policy ({@link Policies#DEFAULT}, LRU-2).
  *
- * <p>The tiers are keyed by 256-bit names, so a shard {@code (chunk, index)} is stored under
- * {@link DerivedKeys#derive}{@code (chunk, "fleet-shard", index)}, and the stored value is the
- * chunk name's 32 raw bytes followed by the shard frame. That lets the tiers' verifier check an
- * entry completely without any outside state (the derived key matches the name and index, and the
- * shard's CRC32C over name, header and payload holds), on every put, on every disk read and on
- * every file the disk tier reloads after a restart. Writes go to both tiers; a disk hit is
- * promoted to memory.
+ * <p>The tiers are keyed by 256-bit names, so a shard {@code (chunk, index)} is stored under {@link
+ * DerivedKeys#derive}{@code (chunk, "fleet-shard", index)}, and the stored value is the chunk
+ * name's 32 raw bytes followed by the shard frame. That lets the tiers' verifier check an entry
+ * completely without any outside state (the derived key matches the name and index, and the shard's
+ * CRC32C over name, header and payload holds), on every put, on every disk read and on every file
+ * the disk tier reloads after a restart. Writes go to both tiers; a disk hit is promoted to memory.
  */
 public final class CacheTierShardStore implements ShardStore {
   static final String PURPOSE = "fleet-shard";
@@ -62,7 +60,8 @@ public final class CacheTierShardStore implements ShardStore {
           ChunkName.of(dev.blocklift.core.Hex.encode(Arrays.copyOfRange(bytes, 0, NAME)));
       int index = bytes[NAME + 6] & 0xff;
       if (!DerivedKeys.derive(chunk, PURPOSE, index).equals(derived)) {
-        throw new CorruptChunkException(derived, where, "entry is not shard " + chunk + "/" + index);
+        throw new CorruptChunkException(
+            derived, where, "entry is not shard " + chunk + "/" + index);
       }
       try {
         Shard.parse(chunk, index, Arrays.copyOfRange(bytes, NAME, bytes.length), maxChunk);

@@ -52,12 +52,12 @@ class FleetProcessTest {
   private static final int CHUNKS = 48;
 
   private Path dir;
-  private final List<NodeProcess> nodes = new ArrayList<>();
+  private final List<NodeProcess> nodes = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Map<ChunkName, byte[]> data = new LinkedHashMap<>();
   private final InMemoryChunkSource store = new InMemoryChunkSource(0);
   private Membership membership;
   private FleetSource fleet;
-  private int restarts;
+  private final AtomicInteger restarts = new AtomicInteger();
 
   @BeforeAll
   void startFleet(@TempDir Path tmp) throws Exception {
@@ -97,7 +97,8 @@ class FleetProcessTest {
             FleetConfig.defaults().withRequestTimeout(Duration.ofSeconds(2)), membership, store);
     SplittableRandom r = new SplittableRandom(SEED);
     for (int i = 0; i < CHUNKS; i++) {
-      byte[] c = new byte[i % 2 == 0 ? 512 * 1024 : 1 + r.nextInt(512 * 1024)];
+      // Chunk sizes do not change the fleet's logic; smaller ones keep the test quick on 2 cores.
+      byte[] c = new byte[i % 2 == 0 ? 128 * 1024 : 1 + r.nextInt(128 * 1024)];
       r.nextBytes(c);
       data.put(store.add(c), c);
     }
@@ -122,7 +123,7 @@ class FleetProcessTest {
     old.kill();
     NodeProcess p =
         NodeProcess.start(
-            dir.resolve("node" + i + "-r" + ++restarts),
+            dir.resolve("node" + i + "-r" + restarts.incrementAndGet()),
             old.address().port(),
             NodeProcess.SMALL_JVM,
             args);
@@ -221,9 +222,25 @@ class FleetProcessTest {
     }
     assertEquals(expected, stored, "the restarted node is refilled with its share");
     // The whole fleet restarted empty: every chunk misses once, is refilled, then hits.
+    List<Thread> restarts = new ArrayList<>();
+    ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
     for (int i = 0; i < NODES; i++) {
-      restart(i, List.of());
+      int idx = i;
+      restarts.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      restart(idx, List.of());
+                    } catch (Exception e) {
+                      errors.add(e);
+                    }
+                  }));
     }
+    for (Thread t : restarts) {
+      t.join();
+    }
+    assertTrue(errors.isEmpty(), errors.toString());
     long storeBefore = store.reads();
     FleetMetrics.Snapshot cold = readAll();
     assertEquals(CHUNKS, cold.misses(), cold.toString());

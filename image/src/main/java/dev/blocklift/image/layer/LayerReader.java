@@ -37,20 +37,30 @@ public final class LayerReader {
       TarReader tar = new TarReader(stream.tar());
       long index = 0;
       TarHeader h = null;
+      TarHeader previous = null;
       try {
         while (true) {
-          h = null;
-          h = tar.next();
-          if (h == null) {
+          // A failure inside next() happens while skipping the previous entry's data (or in
+          // the next header): name the previous entry then.
+          TarHeader next = tar.next();
+          if (next == null) {
             break;
           }
+          h = next;
           handler.entry(index, h, tar);
+          previous = h;
+          h = null;
           index++;
         }
-        h = null;
         stream.finish();
       } catch (IOException | RuntimeException e) {
-        String where = LayerErrors.where(layerIndex, descriptor, index, h);
+        String where =
+            h != null
+                ? LayerErrors.where(layerIndex, descriptor, index, h)
+                : previous != null
+                    ? LayerErrors.where(layerIndex, descriptor, index - 1, previous)
+                        + " or the header after it"
+                    : LayerErrors.where(layerIndex, descriptor, -1, null);
         String mismatch = stream.blobMismatchAfterFailure();
         if (mismatch != null) {
           throw new CorruptDataException(mismatch + " (" + where + ": " + e.getMessage() + ")", e);

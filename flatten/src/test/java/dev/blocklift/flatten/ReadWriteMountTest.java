@@ -1,0 +1,49 @@
+package dev.blocklift.flatten;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kernel mounts the image read-write (no journal needed) and e2fsck stays clean after. */
+class ReadWriteMountTest {
+  @TempDir Path dir;
+
+  @Test
+  void writableAndStillClean() throws Exception {
+    Fixtures.Image img = Fixtures.allTypes();
+    Path out = dir.resolve("rw.ext4");
+    new Flattener()
+        .flatten(img.tree(), img.content(), out, FlattenOptions.defaults(), FlattenListener.NONE);
+    byte[] data = new byte[3 << 20];
+    new java.util.Random(7).nextBytes(data);
+    Mounts.withMount(
+        out,
+        false,
+        m -> {
+          Files.write(m.resolve("etc/new-file"), data);
+          Files.createDirectories(m.resolve("new/dir/tree"));
+          for (int i = 0; i < 300; i++) {
+            Files.writeString(m.resolve("new/dir/tree/f" + i), "x" + i);
+          }
+          Files.delete(m.resolve("etc/hostname"));
+          Files.writeString(
+              m.resolve("etc/tagged"), "appended", java.nio.file.StandardOpenOption.APPEND);
+          Files.delete(m.resolve("bin/tool-link"));
+          return null;
+        });
+    Ext4Tools.fsck(out);
+    Mounts.withMount(
+        out,
+        true,
+        m -> {
+          assertEquals(
+              java.util.HexFormat.of().formatHex(data),
+              java.util.HexFormat.of().formatHex(Files.readAllBytes(m.resolve("etc/new-file"))));
+          assertEquals("abcappended", Files.readString(m.resolve("etc/tagged")));
+          return null;
+        });
+  }
+}
