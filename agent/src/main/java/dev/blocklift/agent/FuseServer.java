@@ -4,6 +4,7 @@ import dev.blocklift.core.BlockliftException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.cryptomator.jfuse.api.Fuse;
@@ -81,6 +82,9 @@ public final class FuseServer implements AutoCloseable {
     }
     closed = true;
     IOException failure = null;
+    // Unmount from outside first: the kernel ends the session, so jfuse's loop thread returns at
+    // once instead of jfuse waiting up to 10 s for it.
+    Commands.run(List.of("fusermount3", "-u", "-z", mountPoint.toString()));
     try {
       fuse.close();
     } catch (TimeoutException e) {

@@ -15,6 +15,12 @@ import picocli.CommandLine.Command;
     description = "Load container images on demand, block by block.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      ConvertCommand.class,
+      ImagesCommand.class,
+      InspectCommand.class,
+      VerifyCommand.class,
+      GcCommand.class,
+      RootsCommand.class,
       FlattenCommand.class,
       DemoCommand.class,
       MountCommand.class,

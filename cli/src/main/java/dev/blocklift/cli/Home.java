@@ -67,7 +67,9 @@ public final class Home {
     return dir;
   }
 
-  /** Opens the store: the given URI or path, else {@code store=} from the config, else the local. */
+  /**
+   * Opens the store: the given URI or path, else {@code store=} from the config, else the local.
+   */
   public Store openStore(String uri) throws IOException {
     ensure();
     Optional<String> chosen =

@@ -35,9 +35,13 @@ class DebugfsTest {
     String future = Ext4Tools.debugfs(out, "stat /etc/future");
     assertContains(future, "2103"); // beyond 2038 through the epoch bits
 
+    assertContains(Ext4Tools.debugfs(out, "stat /dev/null"), "Device major/minor number: 01:03");
+    assertContains(
+        Ext4Tools.debugfs(out, "stat /dev/big"),
+        "(New-style) Device major/minor number: 259:70000");
     String dev = Ext4Tools.debugfs(out, "ls -l /dev");
-    assertContains(dev, "1,    3");
-    assertContains(dev, "259, 70000");
+    assertContains(dev, "20666"); // character device, mode 0666
+    assertContains(dev, "60660"); // block device, mode 0660
     assertContains(Ext4Tools.debugfs(out, "stat /short-link"), "Fast link dest: \"etc/hostname\"");
 
     Path dumped = dir.resolve("hostname");

@@ -182,7 +182,7 @@ final class Fixtures {
   }
 
   /**
-   * 10 GiB of file data: 40 sparse files of 256 MiB plus 100,000 small files in 1,000 directories,
+   * 10 GiB of file data: 40 sparse files of 256 MiB plus 50,000 small files in 500 directories,
    * over two layers (the bounded-memory case).
    */
   static Image tenGiB() {
@@ -196,7 +196,7 @@ final class Fixtures {
       file(big, "blob-" + i, size, l.addSparse(i % 2 == 0 ? base : upper, size, i));
     }
     DirectoryNode many = dir(root, "many");
-    for (int d = 0; d < 1000; d++) {
+    for (int d = 0; d < 500; d++) {
       DirectoryNode sub = dir(many, "d" + d);
       for (int f = 0; f < 100; f++) {
         file(sub, "f" + f, 100, l.addRandom(base, 100, d * 1000L + f));

@@ -20,7 +20,7 @@ public interface CredentialSource {
 
   /**
    * The default: {@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json} when it
-   * exists, else anonymous.
+   * exists, else anonymous. Read on first lookup, so a broken file only matters when used.
    */
   static CredentialSource defaults() {
     String dockerConfig = System.getenv("DOCKER_CONFIG");
@@ -28,6 +28,16 @@ public interface CredentialSource {
         dockerConfig != null && !dockerConfig.isEmpty()
             ? Path.of(dockerConfig, "config.json")
             : Path.of(System.getProperty("user.home"), ".docker", "config.json");
-    return Files.isRegularFile(file) ? DockerConfigCredentials.load(file) : anonymous();
+    return new CredentialSource() {
+      private CredentialSource delegate;
+
+      @Override
+      public synchronized Optional<Credentials> lookup(String host) {
+        if (delegate == null) {
+          delegate = Files.isRegularFile(file) ? DockerConfigCredentials.load(file) : anonymous();
+        }
+        return delegate.lookup(host);
+      }
+    };
   }
 }

@@ -112,6 +112,29 @@ class CachingSourceTest {
   }
 
   @Test
+  void aHungStoreBehindTheWholeChainFailsInBoundedTime() throws IOException {
+    MapSource store = new MapSource();
+    ChunkName n = store.add(Chunks.random(13, 1000));
+    store.gate = new CountDownLatch(1);
+    try (DiskTier disk = DiskTier.open(tmp.resolve("hung"), 1 << 20)) {
+      TieredSource chain =
+          TieredSource.of(
+              List.of(new MemoryTier(1 << 20), disk), store, timeout(Duration.ofMillis(250)));
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(10),
+          () -> {
+            for (int i = 0; i < 3; i++) {
+              IOException e = assertThrows(IOException.class, () -> chain.get(n));
+              assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+            }
+          });
+      assertFalse(disk.exists(n));
+    } finally {
+      store.gate.countDown();
+    }
+  }
+
+  @Test
   void aFailingLowerSourceFailsTheRead() {
     MapSource store = new MapSource();
     ChunkName n = store.add(Chunks.random(5, 100));

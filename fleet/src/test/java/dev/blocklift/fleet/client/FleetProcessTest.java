@@ -288,10 +288,15 @@ class FleetProcessTest {
     FleetMetrics.Snapshot first = readAll();
     assertEquals(0, first.failedReads());
     assertTrue(fleet.awaitFills(30_000));
-    FleetMetrics.Snapshot second = readAll();
-    assertEquals(CHUNKS, second.hits(), second.toString());
     long expected = expectedShardsOn(added.address());
     long stored = storedShards(added.address());
+    // Repairs follow the 404s reads happen to see before they have k shards: allow passes.
+    for (int pass = 0; pass < 4 && stored < expected; pass++) {
+      FleetMetrics.Snapshot again = readAll();
+      assertEquals(CHUNKS, again.hits(), again.toString());
+      assertTrue(fleet.awaitFills(30_000));
+      stored = storedShards(added.address());
+    }
     System.out.printf(
         "added node: first pass %s; holds %d shards, its share is %d%n", first, stored, expected);
     assertEquals(expected, stored, "the added node holds exactly its share after repair");

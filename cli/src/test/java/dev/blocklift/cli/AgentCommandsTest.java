@@ -1,0 +1,188 @@
+package dev.blocklift.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.blocklift.chunk.SaltRoots;
+import dev.blocklift.chunk.ServiceSecret;
+import dev.blocklift.chunk.TenantId;
+import dev.blocklift.chunk.keys.LocalKeyring;
+import dev.blocklift.convert.ConvertListener;
+import dev.blocklift.convert.ConvertOptions;
+import dev.blocklift.convert.Converter;
+import dev.blocklift.core.Digest;
+import dev.blocklift.core.ImageName;
+import dev.blocklift.store.Store;
+import dev.blocklift.store.Stores;
+import dev.blocklift.testing.Processes;
+import dev.blocklift.testing.Requirements;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code blocklift run}, {@code mount} and {@code umount} end to end, as a user runs them. */
+class AgentCommandsTest {
+  static final byte[] CONFIG =
+      ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+              + "\"Env\":[\"PATH=/bin\",\"WHO=world\"],\"Cmd\":[\"sh\",\"-c\",\"echo hello $WHO\"]}}")
+          .getBytes(StandardCharsets.UTF_8);
+
+  @TempDir Path tmp;
+  Path home;
+  byte[] data;
+
+  @BeforeEach
+  void convertBusybox() throws Exception {
+    Requirements.root();
+    Requirements.fuse();
+    Requirements.loopDevices();
+    Requirements.commands("runc", "mkfs.ext4", "setsid");
+    Path tree = tmp.resolve("tree");
+    Files.createDirectories(tree.resolve("bin"));
+    for (String d : List.of("etc", "tmp", "proc", "dev", "sys", "data")) {
+      Files.createDirectories(tree.resolve(d));
+    }
+    Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/busybox"));
+    for (String app : List.of("sh", "echo", "cat")) {
+      Files.createSymbolicLink(tree.resolve("bin").resolve(app), Path.of("busybox"));
+    }
+    data = new byte[2 * 1024 * 1024 + 7];
+    new SplittableRandom(5).nextBytes(data);
+    Files.write(tree.resolve("data/blob"), data);
+    Path img = tmp.resolve("image.ext4");
+    Processes.check(
+        List.of(
+            "mkfs.ext4",
+            "-q",
+            "-F",
+            "-b",
+            "4096",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+            tree.toString(),
+            img.toString(),
+            "24M"));
+    home = tmp.resolve("home");
+    try (Store store = Stores.open(home.resolve("store").toString());
+        LocalKeyring keys = LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC())) {
+      new Converter(
+              store,
+              keys,
+              ServiceSecret.loadOrCreate(home.resolve("service-secret")),
+              new SaltRoots(home.resolve("salt-roots.json"), Clock.systemUTC()),
+              tmp.resolve("scratch"),
+              System::nanoTime)
+          .convertDevice(
+              img,
+              Digest.sha256(CONFIG),
+              CONFIG,
+              ConvertOptions.of(ImageName.parse("busybox:1"), TenantId.DEFAULT),
+              ConvertListener.NONE);
+    }
+  }
+
+  /** Runs the CLI in a child JVM (runc's stdio is the process's own), capturing its output. */
+  Processes.Result cli(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(List.of(args));
+    return Processes.run(Duration.ofMinutes(3), null, cmd);
+  }
+
+  @Test
+  void runPrintsWhatTheCommandPrintsAndReturnsItsExitCode() throws Exception {
+    String h = home.toString();
+    Processes.Result r =
+        cli("run", "busybox:1", "--home", h, "--", "sh", "-c", "echo hi from $WHO; exit 7");
+    assertEquals(7, r.exitCode(), r.stderr());
+    assertEquals("hi from world\n", r.stdout());
+
+    Processes.Result dflt = cli("run", "busybox:1", "--home", h, "--memory-cache", "0");
+    assertEquals(0, dflt.exitCode(), dflt.stderr());
+    assertEquals("hello world\n", dflt.stdout());
+  }
+
+  @Test
+  void clearErrorsForBadInput() throws Exception {
+    String h = home.toString();
+    Processes.Result missing = cli("run", "nosuch:1", "--home", h);
+    assertEquals(1, missing.exitCode());
+    assertTrue(missing.stderr().contains("nosuch:1 is not in store"), missing.stderr());
+    Processes.Result size = cli("run", "busybox:1", "--home", h, "--disk-cache", "lots");
+    assertEquals(1, size.exitCode());
+    assertTrue(size.stderr().contains("\"lots\""), size.stderr());
+    Processes.Result timeout = cli("run", "busybox:1", "--home", h, "--fetch-timeout", "soon");
+    assertEquals(1, timeout.exitCode());
+    assertTrue(timeout.stderr().contains("\"soon\""), timeout.stderr());
+  }
+
+  @Test
+  void mountShowsTheImageAndUmountUndoesEverything() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("mnt"));
+    try {
+      assertEquals(
+          0, Main.run("mount", "busybox:1", dir.toString(), "--home", home.toString(), "--ro"));
+      assertArrayEquals(data, Files.readAllBytes(dir.resolve("data/blob")));
+      assertTrue(Files.isSymbolicLink(dir.resolve("bin/sh")));
+    } finally {
+      assertEquals(0, Main.run("umount", dir.toString()));
+    }
+    assertFalse(Files.exists(dir.resolve("data")), "nothing left mounted on " + dir);
+    assertEquals(1, Main.run("umount", dir.toString()), "a second umount is a clear error");
+  }
+
+  @Test
+  void aReadWriteMountKeepsWritesInItsOverlay() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("mnt"));
+    Path overlay = tmp.resolve("overlay");
+    try {
+      assertEquals(
+          0,
+          Main.run(
+              "mount",
+              "busybox:1",
+              dir.toString(),
+              "--home",
+              home.toString(),
+              "--keep-overlay",
+              "--overlay-dir",
+              overlay.toString()));
+      Files.writeString(dir.resolve("tmp/note"), "kept", StandardCharsets.UTF_8);
+    } finally {
+      assertEquals(0, Main.run("umount", dir.toString()));
+    }
+    assertTrue(Files.size(overlay.resolve("overlay.bitmap")) > 0, "overlay kept");
+    try {
+      assertEquals(
+          0,
+          Main.run(
+              "mount",
+              "busybox:1",
+              dir.toString(),
+              "--home",
+              home.toString(),
+              "--keep-overlay",
+              "--overlay-dir",
+              overlay.toString()));
+      assertEquals("kept", Files.readString(dir.resolve("tmp/note"), StandardCharsets.UTF_8));
+    } finally {
+      assertEquals(0, Main.run("umount", dir.toString()));
+    }
+  }
+}
