@@ -84,7 +84,7 @@ class UmociEndToEndTest {
                 file("var/lib/after", "after the opaque marker"),
                 file("usr/bin/big", "replaced: the lower copy becomes a hole"),
                 directory("etc/").withMode(0700).withOwner(5, 6).withMtime(1_660_000_000L, 0))
-            .compression(Compression.ZSTD);
+            .compression(Compression.PLAIN); // this umoci cannot read zstd layers
     return new Layer[] {base, upper};
   }
 

@@ -51,7 +51,9 @@ class TarRoundTripTest {
         };
     e = e.withMode(r.nextInt(07777 + 1));
     e = e.withOwner(r.nextInt(4) == 0 ? r.nextLong(1L << 32) : r.nextInt(70000), r.nextInt(70000));
-    e = e.withMtime(r.nextLong(-(1L << 33), 1L << 34), r.nextInt(3) == 0 ? r.nextInt(1_000_000_000) : 0);
+    e =
+        e.withMtime(
+            r.nextLong(-(1L << 33), 1L << 34), r.nextInt(3) == 0 ? r.nextInt(1_000_000_000) : 0);
     if (r.nextInt(3) == 0) {
       byte[] v = new byte[r.nextInt(40)];
       for (int i = 0; i < v.length; i++) {
