@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
       MountCommand.class,
       UmountCommand.class,
       RunCommand.class,
+      AgentCommand.class,
+      StatsCommand.class,
       CacheNodeCommand.class
     })
 public final class BlockliftCommand implements Runnable {

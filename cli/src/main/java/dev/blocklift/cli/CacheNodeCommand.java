@@ -44,7 +44,8 @@ public final class CacheNodeCommand implements Callable<Integer> {
       names = "--disk",
       required = true,
       paramLabel = "DIR",
-      description = "Directory for the disk tier; its shards/ subdirectory is emptied at start.")
+      description =
+          "Directory for the disk tier; shards kept there survive a restart (re-verified).")
   Path disk;
 
   @Option(

@@ -3,16 +3,12 @@ package dev.blocklift.cli;
 import dev.blocklift.agent.ContainerRun;
 import dev.blocklift.agent.MountState;
 import dev.blocklift.agent.Worker;
-import dev.blocklift.chunk.ChunkHome;
 import dev.blocklift.chunk.TenantId;
-import dev.blocklift.chunk.keys.LocalKeyring;
 import dev.blocklift.core.ByteSize;
 import dev.blocklift.core.ImageName;
 import dev.blocklift.store.Store;
-import dev.blocklift.store.Stores;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -83,7 +79,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(
         names = "--store",
         paramLabel = "URI",
-        description = "Chunk and manifest store (default: $BLOCKLIFT_STORE or HOME/store).")
+        description =
+            "Chunk store URI (default: store= in HOME/config.properties, else HOME/store).")
     String store;
 
     @Option(
@@ -123,21 +120,7 @@ public final class RunCommand implements Callable<Integer> {
     String fetchTimeout;
 
     Path home() {
-      if (home != null) {
-        return home;
-      }
-      String env = System.getenv("BLOCKLIFT_HOME");
-      return env != null && !env.isBlank()
-          ? Path.of(env)
-          : Path.of(System.getProperty("user.home"), ".blocklift");
-    }
-
-    String storeUri() {
-      if (store != null) {
-        return store;
-      }
-      String env = System.getenv("BLOCKLIFT_STORE");
-      return env != null && !env.isBlank() ? env : home().resolve("store").toString();
+      return Home.resolve(home).dir();
     }
 
     Worker.Options options() {
@@ -152,10 +135,10 @@ public final class RunCommand implements Callable<Integer> {
 
     Worker open() throws IOException {
       Worker.Options options = options();
-      Store s = Stores.open(storeUri());
+      Home h = Home.resolve(home);
+      Store s = h.openStore(store);
       try {
-        return Worker.open(
-            s, LocalKeyring.open(ChunkHome.keyring(home()), Clock.systemUTC()), options);
+        return Worker.open(s, h.keys(), options);
       } catch (IOException | RuntimeException e) {
         s.close();
         throw e;
@@ -165,7 +148,10 @@ public final class RunCommand implements Callable<Integer> {
     /** The options as command-line arguments (for a child process). */
     List<String> args() {
       List<String> a = new ArrayList<>();
-      a.addAll(List.of("--home", home().toString(), "--store", storeUri(), "--tenant", tenant));
+      a.addAll(List.of("--home", home().toString(), "--tenant", tenant));
+      if (store != null) {
+        a.addAll(List.of("--store", store));
+      }
       if (cacheDir != null) {
         a.addAll(List.of("--cache-dir", cacheDir.toString()));
       }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Shared helpers: write a one-image layout, load it, unpack it with the real umoci. */
-final class Fixtures {
+public final class Fixtures {
   private Fixtures() {}
 
   static Path layout(Path dir, ImageSpec spec, Layer... layers) throws IOException {

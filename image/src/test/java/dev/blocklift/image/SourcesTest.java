@@ -94,6 +94,26 @@ class SourcesTest {
   }
 
   @Test
+  void skopeoWrittenDockerArchiveGivesTheSameTree() throws Exception {
+    dev.blocklift.testing.Requirements.commands("skopeo");
+    Path layout = Fixtures.layout(tmp.resolve("oci"), layers(Compression.GZIP));
+    Path archive = tmp.resolve("skopeo.tar");
+    List<String> cmd =
+        List.of(
+            "skopeo",
+            "copy",
+            "--quiet",
+            "oci:" + layout + ":latest",
+            "docker-archive:" + archive + ":fixture:latest");
+    dev.blocklift.testing.Processes.run(java.time.Duration.ofMinutes(2), null, cmd)
+        .assertSuccess(cmd);
+    load(oci(layout, "latest"), Platform.LINUX_AMD64)
+        .assertSameAs(
+            load(new ImageRef.DockerArchive(archive), Platform.LINUX_AMD64),
+            "skopeo docker-archive");
+  }
+
+  @Test
   void dockerArchiveOfAnotherPlatformSaysWhatItHolds() throws Exception {
     Path archive = tmp.resolve("arm.tar");
     DockerArchiveWriter.write(

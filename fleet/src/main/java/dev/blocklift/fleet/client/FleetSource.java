@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  * while the hedge budget has tokens (by default it always has: "ask all 5 at once"), otherwise
  * after hedgeDelay or as soon as one request fails. Each answer is parsed and its CRC32C checked
  * against the chunk name; a bad shard is counted and ignored. When k valid shards are in, the rest
- * are cancelled, the chunk is rebuilt and checked against its SHA-256 name. A rebuilt chunk that
+ * are cancelled (except requests to nodes that answered 404 in the last 30 s, likely restarted
+ * empty or new: those run to their end so that a late 404 still repairs the shard), the chunk is
+ * rebuilt and checked against its SHA-256 name. A rebuilt chunk that
  * does not match (a shard with a valid CRC but wrong bytes) makes the read wait for the remaining
  * answers and try every k-subset; if none matches, the fleet is treated as a miss. So the bytes
  * returned are always the named bytes, whatever the nodes do.
@@ -65,6 +67,8 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
   private final ConcurrentHashMap<ChunkName, CompletableFuture<Optional<byte[]>>> storeFlights =
       new ConcurrentHashMap<>();
   private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+  private final ConcurrentHashMap<NodeAddress, Long> recentNotFound = new ConcurrentHashMap<>();
+  private static final long WATCH_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   public FleetSource(
       FleetConfig config,
@@ -225,13 +229,13 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
         await(st.allDone, deadline);
         chunk = decodeAnySubset(name, st.snapshot());
       }
-      st.finish();
+      List<Integer> notFound = st.finish(chunk);
       if (chunk != null) {
-        return new FleetRead(chunk, nodes, st.notFound());
+        return new FleetRead(chunk, nodes, notFound);
       }
       return new FleetRead(null, nodes, List.of());
     }
-    st.finish();
+    st.finish(null);
     return new FleetRead(null, nodes, List.of());
   }
 
@@ -302,6 +306,7 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
     private int validCount;
     private int pending;
     private boolean finished;
+    private byte[] served;
     final CompletableFuture<Void> enough = new CompletableFuture<>();
     final CompletableFuture<Void> allDone = new CompletableFuture<>();
 
@@ -380,6 +385,7 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
       }
       if (body.isEmpty()) {
         metrics.shardNotFound.increment();
+        recentNotFound.put(nodes.get(i), System.nanoTime());
         resolve(i, null, true, true);
         return;
       }
@@ -407,7 +413,11 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
 
     private void resolve(int i, Shard shard, boolean notFound, boolean failed) {
       boolean wakeHedges;
+      byte[] lateRepair = null;
       synchronized (this) {
+        if (finished && notFound && served != null) {
+          lateRepair = served; // a 404 that arrived after the read was served
+        }
         pending--;
         if (shard != null) {
           valid[i] = shard;
@@ -430,13 +440,16 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
       if (wakeHedges) {
         releaseDeferred();
       }
+      if (lateRepair != null) {
+        repair(name, lateRepair, nodes, List.of(i));
+      }
     }
 
     synchronized Shard[] snapshot() {
       return valid.clone();
     }
 
-    synchronized List<Integer> notFound() {
+    private synchronized List<Integer> notFoundLocked() {
       List<Integer> out = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         if (missing[i]) {
@@ -446,12 +459,27 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
       return out;
     }
 
-    void finish() {
+    /**
+     * Ends the read: cancels the requests still running, except those to nodes that answered 404
+     * recently (likely restarted empty or new): their answers are awaited in the background, so a
+     * late 404 still triggers the repair of that shard.
+     *
+     * @param chunk the chunk served, or null on a miss
+     * @return the shards known missing so far
+     */
+    List<Integer> finish(byte[] chunk) {
       List<CompletableFuture<?>> cancel = new ArrayList<>();
+      List<Integer> notFound;
+      long now = System.nanoTime();
       synchronized (this) {
         finished = true;
-        for (CompletableFuture<?> c : calls) {
-          if (c != null && !c.isDone()) {
+        served = chunk;
+        notFound = notFoundLocked();
+        for (int i = 0; i < n; i++) {
+          CompletableFuture<?> c = calls[i];
+          Long seen = recentNotFound.get(nodes.get(i));
+          boolean watch = chunk != null && seen != null && now - seen < WATCH_NANOS;
+          if (c != null && !c.isDone() && !watch) {
             cancel.add(c);
           }
         }
@@ -459,6 +487,7 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
       for (CompletableFuture<?> c : cancel) {
         c.cancel(true);
       }
+      return notFound;
     }
   }
 

@@ -10,7 +10,7 @@ import java.time.Duration;
  * @param host address to bind
  * @param port port to bind, 0 for any free port
  * @param memory memory tier budget
- * @param diskDir directory for the disk tier (its {@code shards/} subdirectory is emptied at start)
+ * @param diskDir directory for the disk tier ({@code shards/}; kept and re-verified on restart)
  * @param disk disk tier budget
  * @param maxChunk largest chunk accepted; a shard may carry at most {@code maxChunk / k} bytes
  * @param testDelay TEST ONLY: latency added to every shard request
