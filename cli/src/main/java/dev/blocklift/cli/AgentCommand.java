@@ -44,7 +44,7 @@ public final class AgentCommand implements Callable<Integer> {
     AgentServer agent =
         AgentServer.start(
             w,
-            new InetSocketAddress("127.0.0.1", port),
+            new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port),
             MountState.runRoot().resolve("agent-" + port));
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -69,8 +69,11 @@ public final class FlattenCommand implements Callable<Integer> {
     ImageRef ref = ImageRef.parse(image);
     Platform p = Platform.parse(platform);
     PrintWriter out = spec.commandLine().getOut();
-    boolean bars = !json && System.console() != null && System.console().isTerminal();
-    FlattenResult r = run(ref, p, output, bars);
+    boolean terminal =
+        java.util.Optional.ofNullable(System.console())
+            .map(java.io.Console::isTerminal)
+            .orElse(false);
+    FlattenResult r = run(ref, p, output, !json && terminal, registry);
     if (json) {
       out.println(toJson(r));
     } else {
