@@ -107,7 +107,9 @@ public final class MountDaemon {
                 // It ended anyway.
               }
             });
+    Path log = state.resolveSibling(state.getFileName() + ".log");
     if (MountState.read(state).isEmpty()) {
+      Files.deleteIfExists(log);
       return; // the serving process cleaned up everything
     }
     // Whatever the serving process could not do (it crashed, or was killed): do it here.
@@ -124,6 +126,7 @@ public final class MountDaemon {
       throw new IOException("could not unmount " + s.dir() + " (busy?)");
     }
     deleteTree(state);
+    Files.deleteIfExists(log);
   }
 
   static void deleteTree(Path dir) throws IOException {

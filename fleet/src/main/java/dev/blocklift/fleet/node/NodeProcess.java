@@ -99,8 +99,13 @@ public final class NodeProcess implements AutoCloseable {
       p.destroyForcibly();
       throw new IOException("cache node failed to start (said \"" + line + "\"): " + readLog(log));
     }
-    int bound = Integer.parseInt(line.substring("LISTENING ".length()).strip());
-    return new NodeProcess(p, new NodeAddress("127.0.0.1", bound), log);
+    try {
+      int bound = Integer.parseInt(line.substring("LISTENING ".length()).strip());
+      return new NodeProcess(p, new NodeAddress("127.0.0.1", bound), log);
+    } catch (IllegalArgumentException e) {
+      p.destroyForcibly();
+      throw new IOException("cache node reported a bad port: \"" + line + "\"", e);
+    }
   }
 
   private static String readLog(Path log) {
