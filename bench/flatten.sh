@@ -10,20 +10,10 @@ cp=$(bench_classpath)
 "$BENCH_ROOT/blocklift" --version >/dev/null   # builds the CLI before anything is timed
 out=$BENCH_WORK/flatten; mkdir -p "$out"
 
-baseline() { # umoci unpack + mkfs.ext4 -d, the eager path
-  local tag=$1 dir=$out/unpack-$tag
-  rm -rf "$dir"
-  umoci unpack --image "$layout:$tag" "$dir" >/dev/null
-  local kib; kib=$(du -sk --apparent-size "$dir/rootfs" | cut -f1)
-  local size=$(( (kib * 13 / 10 + 65536) / 1024 ))M
-  rm -f "$out/mkfs-$tag.img"
-  mkfs.ext4 -q -F -E root_owner=0:0 -d "$dir/rootfs" "$out/mkfs-$tag.img" "$size"
-}
-
 printf '%-8s %12s %12s %10s %14s\n' image "blocklift s" "baseline s" "speedup" "image MiB"
 for tag in $tags; do
   t_bl=$(time_median "$BENCH_ROOT/blocklift" flatten "oci:$layout:$tag" -o "$out/bl-$tag.img")
-  t_base=$(time_median baseline "$tag")
+  t_base=$(time_median eager_baseline "oci:$layout:$tag" "$out" "$tag")
   mib=$(du -sm "$out/bl-$tag.img" | cut -f1)
   printf '%-8s %12s %12s %9sx %14s\n' "$tag" "$t_bl" "$t_base" "$(ratio "$t_base" "$t_bl")" "$mib"
 done

@@ -34,3 +34,18 @@ bench_classpath() {
 corpus_layout() {
   "$BENCH_ROOT/bench/corpus.sh" | tail -1
 }
+
+# The eager path: umoci unpack + mkfs.ext4 -d of an OCI image (IMAGE as umoci's --image, i.e.
+# LAYOUT:TAG without the "oci:" prefix), writing OUT/mkfs-NAME.img.
+eager_baseline() {
+  local image=${1#oci:} out=$2 name=$3 dir=$2/unpack-$3
+  rm -rf "$dir"
+  umoci unpack --image "$image" "$dir" >/dev/null
+  local kib; kib=$(du -sk --apparent-size "$dir/rootfs" | cut -f1)
+  local size=$(( (kib * 13 / 10 + 65536) / 1024 ))M
+  rm -f "$out/mkfs-$name.img"
+  mkfs.ext4 -q -F -E root_owner=0:0 -d "$dir/rootfs" "$out/mkfs-$name.img" "$size"
+}
+
+# A numeric field of a one-line JSON object: json_field KEY < json
+json_field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
