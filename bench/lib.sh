@@ -10,7 +10,7 @@ for c in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25*; do
 done
 
 now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
@@ -48,4 +48,4 @@ eager_baseline() {
 }
 
 # A numeric field of a one-line JSON object: json_field KEY < json
-json_field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
+json_field() { grep -o "\"$1\" *: *[0-9.]*" | head -1 | sed 's/.*: *//'; }
