@@ -43,7 +43,11 @@ public final class BlockliftCommand implements Runnable {
     CommandLine cl = new CommandLine(new BlockliftCommand());
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
-          if (ex instanceof BlockliftException || ex instanceof IllegalArgumentException) {
+          // User errors, and store or network failures (IOException: their messages name the
+          // store and what failed), are one line; anything else is a bug and keeps its trace.
+          if (ex instanceof BlockliftException
+              || ex instanceof IllegalArgumentException
+              || ex instanceof java.io.IOException) {
             cmd.getErr().println("blocklift: " + ex.getMessage());
             if (Boolean.getBoolean("blocklift.debug")) {
               ex.printStackTrace(cmd.getErr());

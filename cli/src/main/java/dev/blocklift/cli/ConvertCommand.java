@@ -77,15 +77,6 @@ public final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try {
-      return execute();
-    } catch (java.io.IOException e) {
-      // store and network failures: one line naming the store and what failed
-      throw new dev.blocklift.core.BlockliftException(e.getMessage(), e);
-    }
-  }
-
-  private Integer execute() throws Exception {
     ImageRef ref = ImageRef.parse(image);
     ImageName imageName = ImageName.parse(name);
     ChunkSize size = ChunkSize.parse(chunkSize);

@@ -45,15 +45,6 @@ public final class GcCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try {
-      return execute();
-    } catch (java.io.IOException e) {
-      // store and network failures: one line naming the store and what failed
-      throw new dev.blocklift.core.BlockliftException(e.getMessage(), e);
-    }
-  }
-
-  private Integer execute() throws Exception {
     Duration g = parseDuration(grace);
     GcResult r;
     try (Store store = options.home().openStore(options.store)) {

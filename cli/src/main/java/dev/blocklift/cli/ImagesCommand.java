@@ -31,15 +31,6 @@ public final class ImagesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try {
-      return execute();
-    } catch (java.io.IOException e) {
-      // store and network failures: one line naming the store and what failed
-      throw new dev.blocklift.core.BlockliftException(e.getMessage(), e);
-    }
-  }
-
-  private Integer execute() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     List<Map<String, Object>> rows = new ArrayList<>();
     try (Store store = options.home().openStore(options.store)) {

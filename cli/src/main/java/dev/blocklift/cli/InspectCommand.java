@@ -50,15 +50,6 @@ public final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try {
-      return execute();
-    } catch (java.io.IOException e) {
-      // store and network failures: one line naming the store and what failed
-      throw new dev.blocklift.core.BlockliftException(e.getMessage(), e);
-    }
-  }
-
-  private Integer execute() throws Exception {
     ImageName n = ImageName.parse(name);
     Home home = options.home();
     Map<String, Object> m = new LinkedHashMap<>();
