@@ -1,8 +1,6 @@
 package dev.blocklift.cache.tier;
 
-import dev.blocklift.cache.CacheTier;
 import dev.blocklift.cache.ChunkVerifier;
-import dev.blocklift.cache.TierStats;
 import dev.blocklift.cache.policy.EvictionPolicy;
 import dev.blocklift.cache.policy.Policies;
 import dev.blocklift.core.BlockliftException;
@@ -25,7 +23,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /*
  * Design: a directory of chunk files that survives restarts.
@@ -57,7 +54,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 
 /** A byte-bounded cache tier in a local directory; see the design note in the source. */
-public final class DiskTier implements CacheTier {
+public final class DiskTier extends PolicyBoundedTier {
   private static final String LOCK_FILE = ".lock";
 
   /**
@@ -79,13 +76,9 @@ public final class DiskTier implements CacheTier {
       long ignored) {}
 
   private final Path root;
-  private final String name;
-  private final EvictionPolicy<ChunkName> policy;
   private final ChunkVerifier verifier;
   private final Clock clock;
   private final ConcurrentHashMap<ChunkName, Long> index = new ConcurrentHashMap<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final TierCounters counters = new TierCounters();
   private final FileChannel lockChannel;
   private final FileLock fileLock;
   private LoadReport loadReport;
@@ -98,9 +91,8 @@ public final class DiskTier implements CacheTier {
       Clock clock,
       FileChannel lockChannel,
       FileLock fileLock) {
+    super(name, policy);
     this.root = root;
-    this.name = name;
-    this.policy = policy;
     this.verifier = verifier;
     this.clock = clock;
     this.lockChannel = lockChannel;
@@ -399,42 +391,6 @@ public final class DiskTier implements CacheTier {
         counters.removals.increment();
       }
       return was;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public long sizeBytes() {
-    lock.lock();
-    try {
-      return policy.weightedSize();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public long capacityBytes() {
-    return policy.capacity();
-  }
-
-  @Override
-  public int entryCount() {
-    lock.lock();
-    try {
-      return policy.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public TierStats stats() {
-    lock.lock();
-    try {
-      return counters.snapshot(
-          name, policy.name(), policy.size(), policy.weightedSize(), policy.capacity());
     } finally {
       lock.unlock();
     }

@@ -1,8 +1,6 @@
 package dev.blocklift.cache.tier;
 
-import dev.blocklift.cache.CacheTier;
 import dev.blocklift.cache.ChunkVerifier;
-import dev.blocklift.cache.TierStats;
 import dev.blocklift.cache.policy.EvictionPolicy;
 import dev.blocklift.cache.policy.Policies;
 import dev.blocklift.core.ChunkName;
@@ -10,20 +8,15 @@ import dev.blocklift.core.CorruptChunkException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Chunks held in the JVM heap, bounded in bytes by an {@link EvictionPolicy}. Lookups are a
  * lock-free map read; the policy (not thread-safe by design) is updated under one lock, which is
  * held only for bookkeeping, never for I/O or copying.
  */
-public final class MemoryTier implements CacheTier {
-  private final String name;
-  private final EvictionPolicy<ChunkName> policy;
+public final class MemoryTier extends PolicyBoundedTier {
   private final ChunkVerifier verifier;
   private final ConcurrentHashMap<ChunkName, byte[]> chunks = new ConcurrentHashMap<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final TierCounters counters = new TierCounters();
 
   /** A memory tier named {@code memory} with the default policy, verifying puts by name hash. */
   public MemoryTier(long capacityBytes) {
@@ -36,8 +29,7 @@ public final class MemoryTier implements CacheTier {
    * @param verifier checks every put
    */
   public MemoryTier(String name, EvictionPolicy<ChunkName> policy, ChunkVerifier verifier) {
-    this.name = name;
-    this.policy = policy;
+    super(name, policy);
     this.verifier = verifier;
   }
 
@@ -110,42 +102,6 @@ public final class MemoryTier implements CacheTier {
         counters.removals.increment();
       }
       return was;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public long sizeBytes() {
-    lock.lock();
-    try {
-      return policy.weightedSize();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public long capacityBytes() {
-    return policy.capacity();
-  }
-
-  @Override
-  public int entryCount() {
-    lock.lock();
-    try {
-      return policy.size();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public TierStats stats() {
-    lock.lock();
-    try {
-      return counters.snapshot(
-          name, policy.name(), policy.size(), policy.weightedSize(), policy.capacity());
     } finally {
       lock.unlock();
     }
