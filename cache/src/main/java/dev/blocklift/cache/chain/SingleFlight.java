@@ -131,18 +131,24 @@ public final class SingleFlight<K, V> {
       task =
           executor.submit(
               () -> {
+                // The flight leaves the map before its result is published, so a caller that
+                // retries as soon as it sees this result starts a fresh load instead of joining
+                // this finished one (and getting a stale failure back).
+                V value;
                 try {
-                  flight.result.complete(loader.load());
+                  value = loader.load();
                 } catch (Throwable t) {
-                  flight.result.completeExceptionally(t);
-                } finally {
                   flights.remove(key, flight);
+                  flight.result.completeExceptionally(t);
+                  return;
                 }
+                flights.remove(key, flight);
+                flight.result.complete(value);
               });
     } catch (RejectedExecutionException e) {
+      flights.remove(key, flight);
       flight.result.completeExceptionally(
           new IOException("cannot start a load for " + key + ": executor shut down", e));
-      flights.remove(key, flight);
       return;
     }
     synchronized (flight) {

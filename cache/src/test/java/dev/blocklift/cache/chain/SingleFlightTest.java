@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 class SingleFlightTest {
@@ -145,5 +146,23 @@ class SingleFlightTest {
                       throw bug;
                     }));
     assertSame(bug, thrown);
+  }
+
+  @RepeatedTest(300)
+  void aRetryRightAfterAFailureStartsAFreshLoad() throws Exception {
+    SingleFlight<String, String> sf = new SingleFlight<>(loaders);
+    IOException first =
+        assertThrows(
+            IOException.class,
+            () ->
+                sf.get(
+                    "k",
+                    Duration.ofSeconds(10),
+                    () -> {
+                      throw new IOException("store down");
+                    }));
+    assertTrue(first.getMessage().contains("store down"), first.getMessage());
+    // The failed flight must already be gone: this retry runs its own loader.
+    assertEquals("fresh", sf.get("k", Duration.ofSeconds(10), () -> "fresh"));
   }
 }
