@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /*
@@ -42,15 +41,12 @@ import java.util.TreeSet;
  */
 
 /** LRU-K eviction (K = 2 by default, as Lambda uses); see the design note in the source. */
-public final class LruKPolicy<K> implements EvictionPolicy<K> {
-  private final long capacity;
+public final class LruKPolicy<K> extends ResidentKeys<K, LruKPolicy.Node<K>> {
   private final int k;
   private final int maxHistory;
-  private final Map<K, Node<K>> nodes = new HashMap<>();
   private final TreeSet<Node<K>> order = new TreeSet<>(LruKPolicy::compare);
   // Evicted keys' histories, oldest-evicted first.
   private final LinkedHashMap<K, long[]> ghosts = new LinkedHashMap<>();
-  private long weightedSize;
   private long tick;
 
   /**
@@ -59,7 +55,7 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
    * @param maxHistory how many evicted keys' histories to keep (0 disables retained history)
    */
   public LruKPolicy(long capacity, int k, int maxHistory) {
-    this.capacity = Policies.checkCapacity(capacity);
+    super(capacity, new HashMap<>());
     if (k < 1) {
       throw new IllegalArgumentException("LRU-K needs k >= 1, got " + k);
     }
@@ -75,7 +71,7 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
     return new LruKPolicy<>(capacity, 2, Policies.expectedEntries(capacity));
   }
 
-  private static final class Node<K> {
+  static final class Node<K> {
     final K key;
     final long weight;
     // history[0] is the most recent access; count of valid entries is `accesses`.
@@ -111,26 +107,6 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
     return c != 0 ? c : Long.compare(a.orderTick(), b.orderTick());
   }
 
-  @Override
-  public long capacity() {
-    return capacity;
-  }
-
-  @Override
-  public long weightedSize() {
-    return weightedSize;
-  }
-
-  @Override
-  public int size() {
-    return nodes.size();
-  }
-
-  @Override
-  public boolean contains(K key) {
-    return nodes.containsKey(key);
-  }
-
   public int k() {
     return k;
   }
@@ -142,7 +118,7 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
 
   @Override
   public void recordAccess(K key) {
-    Node<K> n = nodes.get(key);
+    Node<K> n = resident.get(key);
     if (n == null) {
       return;
     }
@@ -161,7 +137,7 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
     }
     while (weightedSize + weight > capacity) {
       Node<K> v = order.pollFirst();
-      nodes.remove(v.key);
+      resident.remove(v.key);
       weightedSize -= v.weight;
       victims.add(v.key);
       remember(v);
@@ -178,7 +154,7 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
       n = new Node<>(key, weight, history, known);
     }
     n.push(++tick);
-    nodes.put(key, n);
+    resident.put(key, n);
     order.add(n);
     weightedSize += weight;
     return victims;
@@ -202,7 +178,7 @@ public final class LruKPolicy<K> implements EvictionPolicy<K> {
 
   @Override
   public boolean remove(K key) {
-    Node<K> n = nodes.remove(key);
+    Node<K> n = resident.remove(key);
     if (n == null) {
       return false;
     }

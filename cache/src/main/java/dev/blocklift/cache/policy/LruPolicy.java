@@ -7,39 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /** Least recently used: evicts the key whose last access is oldest. The baseline. */
-public final class LruPolicy<K> implements EvictionPolicy<K> {
-  private final long capacity;
-  // Access order: the first entry is the least recently used.
-  private final LinkedHashMap<K, Long> weights = new LinkedHashMap<>(16, 0.75f, true);
-  private long weightedSize;
-
+public final class LruPolicy<K> extends ResidentKeys<K, Long> {
   public LruPolicy(long capacity) {
-    this.capacity = Policies.checkCapacity(capacity);
-  }
-
-  @Override
-  public long capacity() {
-    return capacity;
-  }
-
-  @Override
-  public long weightedSize() {
-    return weightedSize;
-  }
-
-  @Override
-  public int size() {
-    return weights.size();
-  }
-
-  @Override
-  public boolean contains(K key) {
-    return weights.containsKey(key);
+    // Access order: the first entry is the least recently used.
+    super(capacity, new LinkedHashMap<>(16, 0.75f, true));
   }
 
   @Override
   public void recordAccess(K key) {
-    weights.get(key); // moves it to the most recent end
+    resident.get(key); // moves it to the most recent end
   }
 
   @Override
@@ -50,21 +26,21 @@ public final class LruPolicy<K> implements EvictionPolicy<K> {
       victims.add(key);
       return victims;
     }
-    Iterator<Map.Entry<K, Long>> it = weights.entrySet().iterator();
+    Iterator<Map.Entry<K, Long>> it = resident.entrySet().iterator();
     while (weightedSize + weight > capacity && it.hasNext()) {
       Map.Entry<K, Long> e = it.next();
       victims.add(e.getKey());
       weightedSize -= e.getValue();
       it.remove();
     }
-    weights.put(key, weight);
+    resident.put(key, weight);
     weightedSize += weight;
     return victims;
   }
 
   @Override
   public boolean remove(K key) {
-    Long w = weights.remove(key);
+    Long w = resident.remove(key);
     if (w == null) {
       return false;
     }

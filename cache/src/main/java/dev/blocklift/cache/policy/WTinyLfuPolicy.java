@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SequencedMap;
 
 /*
@@ -32,14 +31,14 @@ import java.util.SequencedMap;
  */
 
 /** Window-TinyLFU eviction (our implementation; see the design note in the source). */
-public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
+public final class WTinyLfuPolicy<K> extends ResidentKeys<K, WTinyLfuPolicy.Node<K>> {
   private enum Queue {
     WINDOW,
     PROBATION,
     PROTECTED
   }
 
-  private static final class Node<K> {
+  static final class Node<K> {
     final K key;
     final long weight;
     Queue queue;
@@ -51,18 +50,15 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
     }
   }
 
-  private final long capacity;
   private final long windowCapacity;
   private final long protectedCapacity;
   private final FrequencySketch sketch;
-  private final Map<K, Node<K>> nodes = new HashMap<>();
   // Insertion order = LRU order: head is least recently used. Re-insert to move to the tail.
   private final LinkedHashMap<K, Node<K>> window = new LinkedHashMap<>();
   private final LinkedHashMap<K, Node<K>> probation = new LinkedHashMap<>();
   private final LinkedHashMap<K, Node<K>> protectedQ = new LinkedHashMap<>();
   private long windowWeight;
   private long protectedWeight;
-  private long weightedSize;
 
   /**
    * @param capacity the byte budget
@@ -70,7 +66,7 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
    * @param expectedEntries sizes the frequency sketch (about the number of keys that fit)
    */
   public WTinyLfuPolicy(long capacity, double windowPercent, int expectedEntries) {
-    this.capacity = Policies.checkCapacity(capacity);
+    super(capacity, new HashMap<>());
     if (!(windowPercent > 0 && windowPercent < 100)) {
       throw new IllegalArgumentException(
           "window percent must be in (0, 100), got " + windowPercent);
@@ -85,26 +81,6 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
     return new WTinyLfuPolicy<>(capacity, 1, Policies.expectedEntries(capacity));
   }
 
-  @Override
-  public long capacity() {
-    return capacity;
-  }
-
-  @Override
-  public long weightedSize() {
-    return weightedSize;
-  }
-
-  @Override
-  public int size() {
-    return nodes.size();
-  }
-
-  @Override
-  public boolean contains(K key) {
-    return nodes.containsKey(key);
-  }
-
   /** The sketch's frequency estimate for a key (0..15), for tests. */
   public int frequency(K key) {
     return sketch.frequency(key);
@@ -112,7 +88,7 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
 
   @Override
   public void recordAccess(K key) {
-    Node<K> n = nodes.get(key);
+    Node<K> n = resident.get(key);
     if (n == null) {
       return;
     }
@@ -159,7 +135,7 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
       return victims;
     }
     Node<K> n = new Node<>(key, weight, Queue.WINDOW);
-    nodes.put(key, n);
+    resident.put(key, n);
     window.put(key, n);
     windowWeight += weight;
     weightedSize += weight;
@@ -192,7 +168,7 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
       } else {
         unlink(evict);
       }
-      nodes.remove(evict.key);
+      resident.remove(evict.key);
       weightedSize -= evict.weight;
       victims.add(evict.key);
     }
@@ -223,7 +199,7 @@ public final class WTinyLfuPolicy<K> implements EvictionPolicy<K> {
 
   @Override
   public boolean remove(K key) {
-    Node<K> n = nodes.remove(key);
+    Node<K> n = resident.remove(key);
     if (n == null) {
       return false;
     }
