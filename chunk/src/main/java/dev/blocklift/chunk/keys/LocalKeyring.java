@@ -29,7 +29,6 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -111,21 +110,12 @@ public final class LocalKeyring implements KeyService {
     ensureTenant(tenant);
     KeyVersion key = read().get(tenant).getLast();
     byte[] header = WrappedKeyHeader.of(MAGIC, tenant, key.version()).encode();
-    byte[] nonce = new byte[12];
-    RANDOM.nextBytes(nonce);
     try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(
-          Cipher.ENCRYPT_MODE,
+      return GcmKeyWrap.seal(
+          Cipher.getInstance("AES/GCM/NoPadding"),
           new SecretKeySpec(key.key(), "AES"),
-          new GCMParameterSpec(128, nonce));
-      c.updateAAD(header);
-      byte[] ct = c.doFinal(dataKey);
-      byte[] out = new byte[header.length + nonce.length + ct.length];
-      System.arraycopy(header, 0, out, 0, header.length);
-      System.arraycopy(nonce, 0, out, header.length, nonce.length);
-      System.arraycopy(ct, 0, out, header.length + nonce.length, ct.length);
-      return out;
+          header,
+          dataKey);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-256-GCM is not available in this JDK", e);
     }
@@ -153,19 +143,10 @@ public final class LocalKeyring implements KeyService {
                             + ", which keyring "
                             + file
                             + " does not have"));
-    int expected = h.length() + 12 + DATA_KEY_BYTES + 16;
-    if (wrapped.length != expected) {
-      throw new CorruptDataException(
-          "wrapped key is " + wrapped.length + " bytes, expected " + expected);
-    }
+    GcmKeyWrap.checkLength(h, wrapped, DATA_KEY_BYTES);
     try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(
-          Cipher.DECRYPT_MODE,
-          new SecretKeySpec(key.key(), "AES"),
-          new GCMParameterSpec(128, wrapped, h.length(), 12));
-      c.updateAAD(wrapped, 0, h.length());
-      return c.doFinal(wrapped, h.length() + 12, wrapped.length - h.length() - 12);
+      return GcmKeyWrap.open(
+          Cipher.getInstance("AES/GCM/NoPadding"), new SecretKeySpec(key.key(), "AES"), h, wrapped);
     } catch (AEADBadTagException e) {
       throw new CorruptDataException(
           "wrapped data key for tenant " + tenant + " does not authenticate: altered or corrupt",

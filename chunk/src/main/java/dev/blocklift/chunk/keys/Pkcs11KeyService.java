@@ -9,7 +9,6 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
 import java.security.Provider;
-import java.security.SecureRandom;
 import java.security.Security;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,7 +19,6 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 
 /**
  * Tenant keys inside a PKCS#11 token (an HSM; SoftHSM2 in tests), used through the JDK's SunPKCS11
@@ -33,7 +31,6 @@ import javax.crypto.spec.GCMParameterSpec;
 public final class Pkcs11KeyService implements KeyService {
   static final String MAGIC = "BLKP";
   private static final Pattern ALIAS = Pattern.compile("blocklift/([a-z0-9._-]+)/v([0-9]{1,9})");
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Provider provider;
   private final KeyStore keyStore;
@@ -149,18 +146,9 @@ public final class Pkcs11KeyService implements KeyService {
     }
     int version = currentOrCreate(tenant);
     byte[] header = WrappedKeyHeader.of(MAGIC, tenant, version).encode();
-    byte[] nonce = new byte[12];
-    RANDOM.nextBytes(nonce);
     try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding", provider);
-      c.init(Cipher.ENCRYPT_MODE, key(tenant, version), new GCMParameterSpec(128, nonce));
-      c.updateAAD(header);
-      byte[] ct = c.doFinal(dataKey);
-      byte[] out = new byte[header.length + nonce.length + ct.length];
-      System.arraycopy(header, 0, out, 0, header.length);
-      System.arraycopy(nonce, 0, out, header.length, nonce.length);
-      System.arraycopy(ct, 0, out, header.length + nonce.length, ct.length);
-      return out;
+      return GcmKeyWrap.seal(
+          Cipher.getInstance("AES/GCM/NoPadding", provider), key(tenant, version), header, dataKey);
     } catch (GeneralSecurityException e) {
       throw new BlockliftException("AES-GCM wrap in " + where + " failed: " + e.getMessage(), e);
     }
@@ -169,17 +157,10 @@ public final class Pkcs11KeyService implements KeyService {
   @Override
   public byte[] unwrap(TenantId tenant, byte[] wrapped) {
     WrappedKeyHeader h = WrappedKeyHeader.parse(wrapped, MAGIC, description(), tenant);
-    int expected = h.length() + 12 + DATA_KEY_BYTES + 16;
-    if (wrapped.length != expected) {
-      throw new CorruptDataException(
-          "wrapped key is " + wrapped.length + " bytes, expected " + expected);
-    }
+    GcmKeyWrap.checkLength(h, wrapped, DATA_KEY_BYTES);
     Key k = key(tenant, h.keyVersion());
     try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding", provider);
-      c.init(Cipher.DECRYPT_MODE, k, new GCMParameterSpec(128, wrapped, h.length(), 12));
-      c.updateAAD(wrapped, 0, h.length());
-      return c.doFinal(wrapped, h.length() + 12, wrapped.length - h.length() - 12);
+      return GcmKeyWrap.open(Cipher.getInstance("AES/GCM/NoPadding", provider), k, h, wrapped);
     } catch (AEADBadTagException e) {
       throw new CorruptDataException(
           "wrapped data key for tenant " + tenant + " does not authenticate: altered or corrupt",
