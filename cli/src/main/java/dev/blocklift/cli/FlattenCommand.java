@@ -10,10 +10,8 @@ import dev.blocklift.flatten.FlattenOptions;
 import dev.blocklift.flatten.FlattenResult;
 import dev.blocklift.flatten.Flattener;
 import dev.blocklift.image.Descriptor;
-import dev.blocklift.image.ImageLoader;
 import dev.blocklift.image.ImageSource;
 import dev.blocklift.image.LoadListener;
-import dev.blocklift.image.LoadedImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -62,6 +60,14 @@ public final class FlattenCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print statistics as JSON instead of text.")
   boolean json;
 
+  @Option(
+      names = "--scrub-deleted",
+      description =
+          "Zero the bytes of files an upper layer deleted or replaced. By default they stay in free"
+              + " blocks (they are in the lower layer anyway), which keeps the base image's chunks"
+              + " shared; scrubbing trades that dedup for privacy of the raw device.")
+  boolean scrubDeleted;
+
   @Mixin RegistryOptions registry;
 
   @Override
@@ -73,7 +79,14 @@ public final class FlattenCommand implements Callable<Integer> {
         java.util.Optional.ofNullable(System.console())
             .map(java.io.Console::isTerminal)
             .orElse(false);
-    FlattenResult r = run(ref, p, output, !json && terminal, registry);
+    FlattenResult r =
+        run(
+            ref,
+            p,
+            output,
+            !json && terminal,
+            registry,
+            FlattenOptions.defaults().withScrubDeleted(scrubDeleted));
     if (json) {
       out.println(toJson(r));
     } else {
@@ -86,55 +99,35 @@ public final class FlattenCommand implements Callable<Integer> {
   /** Loads and flattens, with progress bars on a terminal. Used by the demo too. */
   static FlattenResult run(ImageRef ref, Platform platform, Path output, boolean bars)
       throws Exception {
-    return run(ref, platform, output, bars, null);
+    return run(ref, platform, output, bars, null, FlattenOptions.defaults());
   }
 
   static FlattenResult run(
-      ImageRef ref, Platform platform, Path output, boolean bars, RegistryOptions registry)
+      ImageRef ref,
+      Platform platform,
+      Path output,
+      boolean bars,
+      RegistryOptions registry,
+      FlattenOptions options)
       throws Exception {
     try (ImageSource source =
         registry != null ? ImageSourceOpener.open(ref, registry) : openDefault(ref)) {
-      LoadedImage loaded;
-      try (ProgressBar bar = bars ? bar("load", 1, "layers", 1) : null) {
+      // One pass: each layer is read once; the bar follows the compressed bytes read.
+      long total =
+          bars ? source.resolve(platform).layers().stream().mapToLong(Descriptor::size).sum() : 1;
+      try (ProgressBar bar = bars ? bar("flatten", Math.max(1, total), "MiB", 1 << 20) : null) {
         LoadListener listener =
             bar == null
                 ? LoadListener.NONE
                 : new LoadListener() {
                   @Override
-                  public void layerStarted(int layerIndex, int layerCount, Descriptor layer) {
-                    bar.maxHint(layerCount);
-                    bar.stepTo(layerIndex);
-                  }
-
-                  @Override
-                  public void layerFinished(int layerIndex, long entries, long bytes) {
-                    bar.stepTo(layerIndex + 1L);
-                  }
-                };
-        loaded = ImageLoader.load(source, platform, listener);
-      }
-      ProgressBar[] write = {null};
-      try {
-        FlattenListener listener =
-            !bars
-                ? FlattenListener.NONE
-                : new FlattenListener() {
-                  @Override
-                  public void planned(long dataBytes, int layers, long deviceBytes) {
-                    write[0] = bar("write", Math.max(1, dataBytes), "MiB", 1 << 20);
-                  }
-
-                  @Override
-                  public void dataWritten(long bytes) {
-                    write[0].stepBy(bytes);
+                  public void bytesRead(int layerIndex, long compressedBytes) {
+                    bar.stepBy(compressedBytes);
                   }
                 };
         return new Flattener()
-            .flatten(loaded.tree(), loaded.content(), output, FlattenOptions.defaults(), listener);
-      } finally {
-        if (write[0] != null) {
-          write[0].close();
-        }
+            .flatten(source, platform, output, options, listener, FlattenListener.NONE)
+            .result();
       }
     }
   }

@@ -13,7 +13,7 @@ import dev.blocklift.core.Platform;
 import dev.blocklift.flatten.FlattenListener;
 import dev.blocklift.flatten.FlattenOptions;
 import dev.blocklift.flatten.Flattener;
-import dev.blocklift.image.ImageLoader;
+import dev.blocklift.image.Descriptor;
 import dev.blocklift.image.ImageSource;
 import dev.blocklift.image.ImageSources;
 import dev.blocklift.image.LoadListener;
@@ -82,26 +82,25 @@ public final class Converter {
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
                 + ".ext4");
     try {
-      listener.phase("loading");
-      LoadedImage image = ImageLoader.load(source, platform, LoadListener.NONE);
       listener.phase("flattening");
-      new Flattener()
-          .flatten(
-              image.tree(),
-              image.content(),
-              device,
-              FlattenOptions.defaults(),
-              new FlattenListener() {
-                @Override
-                public void planned(long dataBytes, int layers, long deviceBytes) {
-                  listener.flattenPlanned(dataBytes);
-                }
-
-                @Override
-                public void dataWritten(long bytes) {
-                  listener.flattened(bytes);
-                }
-              });
+      // One pass over the layers: progress follows the compressed layer bytes read.
+      listener.flattenPlanned(
+          source.resolve(platform).layers().stream().mapToLong(Descriptor::size).sum());
+      LoadedImage image =
+          new Flattener()
+              .flatten(
+                  source,
+                  platform,
+                  device,
+                  FlattenOptions.defaults(),
+                  new LoadListener() {
+                    @Override
+                    public void bytesRead(int layerIndex, long compressedBytes) {
+                      listener.flattened(compressedBytes);
+                    }
+                  },
+                  FlattenListener.NONE)
+              .image();
       Duration flatten = Duration.ofNanos(nanoTime.getAsLong() - start);
       return convertDevice(
           device,

@@ -13,31 +13,60 @@ import java.util.List;
  *   <li>data starts at {@link Geometry#DATA_START} (1 MiB) in every size class;
  *   <li>each layer starts on a 512 KiB chunk boundary after the previous layer's end;
  *   <li>within a layer, every file entry with data gets space in tar order, whether or not it
- *       survives: a file an upper layer deleted or replaced keeps its space as a hole, so nothing
- *       after it moves;
+ *       survives: a file an upper layer deleted or replaced keeps its space (free blocks that keep
+ *       the stale bytes, or zeros with {@link FlattenOptions#scrubDeleted()}), so nothing after it
+ *       moves;
  *   <li>a file of at least 512 KiB starts on a chunk boundary;
  *   <li>if two distinct inodes name the same layer entry (ext4 cannot share blocks between inodes),
  *       the first keeps the layer position and the others get copies after the last layer.
  * </ul>
  *
- * Memory: one long and one int per surviving file, plus one long per inode for its start block.
+ * The same placement runs while the layers stream ({@link DataWriter} uses {@link #layerStart} and
+ * {@link #place}), so data can be written before the tree is known.
+ *
+ * <p>Memory: one long and one int per surviving file, one long per inode for its start block, and
+ * two longs per dead entry.
  */
 final class DataLayout {
   private final long[] keys; // (layer << 40) | entry, sorted
   private final int[] inodes; // parallel to keys
   private final long[] starts; // by inode: first data block, 0 if none
+  private final long layersEnd;
   private final long dataEnd;
   private final long dataBytes;
   private final int files;
+  private final long[] dead; // {start block, blocks} pairs of entries no inode uses
+  private final long[] copies; // {inode, source start block} pairs, destination = start(inode)
 
   private DataLayout(
-      long[] keys, int[] inodes, long[] starts, long dataEnd, long dataBytes, int files) {
+      long[] keys,
+      int[] inodes,
+      long[] starts,
+      long layersEnd,
+      long dataEnd,
+      long dataBytes,
+      int files,
+      long[] dead,
+      long[] copies) {
     this.keys = keys;
     this.inodes = inodes;
     this.starts = starts;
+    this.layersEnd = layersEnd;
     this.dataEnd = dataEnd;
     this.dataBytes = dataBytes;
     this.files = files;
+    this.dead = dead;
+    this.copies = copies;
+  }
+
+  /** Where a layer's data starts, given where the layers below ended. */
+  static long layerStart(long cursor) {
+    return alignChunk(cursor);
+  }
+
+  /** Where an entry of {@code size} bytes (> 0) starts, given the layer's cursor. */
+  static long place(long cursor, long size) {
+    return size >= Geometry.CHUNK_BLOCKS * Geometry.BLOCK_SIZE ? alignChunk(cursor) : cursor;
   }
 
   static long key(int layer, long entry) {
@@ -89,17 +118,20 @@ final class DataLayout {
     boolean[] placed = new boolean[n];
     long cursor = Geometry.DATA_START;
     long bytes = 0;
+    LongList dead = new LongList();
     for (LayerFiles layer : layers) {
-      cursor = alignChunk(cursor);
+      cursor = layerStart(cursor);
       for (LayerFiles.Entry e : layer.files()) {
         long blocks = blocksOf(e.size());
         if (blocks == 0) {
           continue;
         }
-        if (e.size() >= Geometry.CHUNK_BLOCKS * Geometry.BLOCK_SIZE) {
-          cursor = alignChunk(cursor);
-        }
+        cursor = place(cursor, e.size());
         int i = first(keys, key(layer.layerIndex(), e.entryIndex()));
+        if (i < 0) {
+          dead.add(cursor);
+          dead.add(blocks);
+        }
         if (i >= 0 && !placed[i]) {
           FileNode f = (FileNode) catalog.node(inodes[i]);
           if (f.size() != e.size()) {
@@ -122,6 +154,8 @@ final class DataLayout {
     }
     // Copies for inodes that share a layer entry with a lower-numbered inode.
     cursor = alignChunk(cursor);
+    long layersEnd = cursor;
+    LongList copies = new LongList();
     for (int i = 0; i < n; i++) {
       if (placed[i]) {
         continue;
@@ -136,14 +170,32 @@ final class DataLayout {
                 + ref.entryIndex()
                 + ", which no layer's file list has");
       }
-      if (f.size() >= Geometry.CHUNK_BLOCKS * Geometry.BLOCK_SIZE) {
-        cursor = alignChunk(cursor);
-      }
+      cursor = place(cursor, f.size());
       starts[inodes[i]] = cursor;
+      copies.add(inodes[i]);
+      copies.add(starts[inodes[first(keys, keys[i])]]);
       cursor += blocksOf(f.size());
       bytes += f.size();
     }
-    return new DataLayout(keys, inodes, starts, cursor, bytes, n);
+    return new DataLayout(
+        keys, inodes, starts, layersEnd, cursor, bytes, n, dead.toArray(), copies.toArray());
+  }
+
+  /** A growable array of longs. */
+  private static final class LongList {
+    private long[] a = new long[16];
+    private int n;
+
+    void add(long v) {
+      if (n == a.length) {
+        a = Arrays.copyOf(a, n * 2);
+      }
+      a[n++] = v;
+    }
+
+    long[] toArray() {
+      return Arrays.copyOf(a, n);
+    }
   }
 
   /** Index of the first occurrence of {@code key}, or -1. */
@@ -158,35 +210,23 @@ final class DataLayout {
     return i;
   }
 
-  /** Inodes whose content is this layer entry (usually one; empty if none survived). */
-  int[] inodesFor(int layer, long entry) {
-    long k = key(layer, entry);
-    int i = first(keys, k);
-    if (i < 0) {
-      return new int[0];
-    }
-    int j = i;
-    while (j < keys.length && keys[j] == k) {
-      j++;
-    }
-    return Arrays.copyOfRange(inodes, i, j);
-  }
-
-  /** How many surviving entries (distinct or not) a layer must deliver. */
-  int referencesIn(int layer) {
-    long lo = key(layer, 0);
-    long hi = key(layer + 1, 0);
-    int count = 0;
-    for (long k : keys) {
-      if (k >= lo && k < hi) {
-        count++;
-      }
-    }
-    return count;
-  }
-
   long start(int ino) {
     return starts[ino];
+  }
+
+  /** The first block after the layers' data (chunk-aligned), where copies start. */
+  long layersEnd() {
+    return layersEnd;
+  }
+
+  /** {start block, blocks} pairs of layer entries that no inode uses. */
+  long[] deadRanges() {
+    return dead.clone();
+  }
+
+  /** {inode, source start block} pairs: inodes whose data is a copy of another inode's. */
+  long[] copies() {
+    return copies.clone();
   }
 
   /** First block after the data region. */

@@ -19,15 +19,33 @@ import java.util.BitSet;
  * Writes every metadata block of the filesystem once the data is in place: inode tables and the
  * variable region (directories, extent leaves, slow symlinks, xattr blocks) in one ascending walk
  * over inode numbers, then bitmaps, group descriptors and the superblock, each with its
- * metadata_csum checksum (crc32c seeded from the UUID).
+ * metadata_csum checksum (crc32c with one constant seed stored in the superblock, see {@link
+ * #CSUM_SEED}).
  *
  * <p>Features written: ext_attr, dir_index, sparse_super2 (with no backup superblocks, so nothing
  * sits in the data region), filetype, extent, flex_bg, sparse_super, large_file, huge_file,
- * dir_nlink, extra_isize, metadata_csum. No journal, no resize inode, no lost+found.
+ * dir_nlink, extra_isize, metadata_csum, metadata_csum_seed. No journal, no resize inode, no
+ * lost+found.
  */
 final class Ext4Writer {
   static final int COMPAT = 0x8 | 0x20 | 0x200; // ext_attr, dir_index, sparse_super2
-  static final int INCOMPAT = 0x2 | 0x40 | 0x200; // filetype, extents, flex_bg
+  // filetype, extents, flex_bg, metadata_csum_seed
+  static final int INCOMPAT = 0x2 | 0x40 | 0x200 | 0x2000;
+
+  /**
+   * The metadata_csum seed, stored in the superblock (metadata_csum_seed) instead of derived from
+   * the UUID: one constant for every image, so a block that is the same in a base image and an
+   * image built on it (an inode-table block, a directory block) also has the same checksum, and
+   * dedups.
+   */
+  static final int CSUM_SEED =
+      Crc32c.update(
+          ~0,
+          java.util.Arrays.copyOf(
+              dev.blocklift.core.Sha256.hash(
+                  "blocklift ext4 checksum seed".getBytes(StandardCharsets.US_ASCII)),
+              16));
+
   static final int RO_COMPAT = 0x1 | 0x2 | 0x8 | 0x20 | 0x40 | 0x400;
   static final int EXTENTS_FL = 0x80000;
   static final int EXTRA_ISIZE = 32;
@@ -41,11 +59,11 @@ final class Ext4Writer {
   private final byte[] hashSeed;
   private final long created;
   private final int csumSeed;
-  private final long varStart;
 
   private final int[] usedDirs;
   private final int[] usedInodes;
   private final int[] lastUsed; // highest used local inode index + 1, per group
+  private final BitSet inodeBits = new BitSet(); // used inodes, bit = inode - 1
 
   Ext4Writer(
       FileChannel channel,
@@ -64,8 +82,7 @@ final class Ext4Writer {
     this.uuid = uuid.clone();
     this.hashSeed = hashSeed.clone();
     this.created = created;
-    this.csumSeed = Crc32c.update(~0, uuid);
-    this.varStart = g.varStart();
+    this.csumSeed = CSUM_SEED;
     this.usedDirs = new int[g.groups()];
     this.usedInodes = new int[g.groups()];
     this.lastUsed = new int[g.groups()];
@@ -99,9 +116,13 @@ final class Ext4Writer {
           }
           tableBlock = block;
         }
+        Node node = catalog.node(ino);
+        if (node == null && ino >= InodeCatalog.FIRST_INODE) {
+          continue; // a dead birth slot: zero and free
+        }
         usedInodes[group]++;
         lastUsed[group] = local + 1;
-        Node node = catalog.node(ino);
+        inodeBits.set(ino - 1);
         if (node == null) {
           continue; // reserved inode, left zero
         }
@@ -140,11 +161,18 @@ final class Ext4Writer {
       }
       case DirectoryNode d -> {
         type = 0x4000;
-        long start = varStart + plan.metaRel(ino);
-        int n = plan.metaCount(ino);
+        int[][] runs = plan.dirRuns(ino);
+        long[] starts = new long[runs.length];
+        int[] firstIndex = new int[runs.length];
+        int n = 0;
+        for (int k = 0; k < runs.length; k++) {
+          starts[k] = MetadataPlan.at(runs[k][0], g);
+          firstIndex[k] = n;
+          n += runs[k][1];
+        }
         size = (long) n * Geometry.BLOCK_SIZE;
         Directories.encode(
-            d,
+            Directories.segments(d, ino, catalog),
             ino,
             catalog.parent(ino),
             catalog::inodeOf,
@@ -153,9 +181,14 @@ final class Ext4Writer {
               ByteBuffer.wrap(block)
                   .order(ByteOrder.LITTLE_ENDIAN)
                   .putInt(Directories.USABLE + 8, c);
-              meta.write(start + index, block);
+              int k = runs.length - 1;
+              while (firstIndex[k] > index) {
+                k--;
+              }
+              meta.write(starts[k] + index - firstIndex[k], block);
             });
-        blocks = (long) n + writeExtents(b, ino, seed, start, n, meta);
+        Extents.writeRuns(b, 0x28, starts, runs);
+        blocks = n;
         flags = EXTENTS_FL;
       }
       case SymlinkNode s -> {
@@ -163,8 +196,8 @@ final class Ext4Writer {
         perms = 0777; // what symlink(2) creates; Linux has no lchmod
         byte[] target = s.target().getBytes(StandardCharsets.UTF_8);
         size = target.length;
-        if (plan.metaRel(ino) >= 0) {
-          long start = varStart + plan.metaRel(ino);
+        if (plan.metaCount(ino) > 0) {
+          long start = MetadataPlan.at(plan.metaRel(ino), g);
           byte[] block = new byte[Geometry.BLOCK_SIZE];
           System.arraycopy(target, 0, block, 0, target.length);
           meta.write(start, block);
@@ -185,9 +218,8 @@ final class Ext4Writer {
       case FifoNode f -> type = 0x1000;
       case SocketNode s -> type = 0xC000;
     }
-    int xattrRel = plan.xattrRel(ino);
-    if (xattrRel >= 0) {
-      long xblock = varStart + xattrRel;
+    if (plan.hasXattrBlock(ino)) {
+      long xblock = MetadataPlan.at(plan.xattrRel(ino), g);
       b.putInt(0x68, (int) xblock);
       b.putShort(0x76, (short) (xblock >>> 32));
       blocks += 1;
@@ -239,7 +271,7 @@ final class Ext4Writer {
   private int writeExtents(ByteBuffer inode, int ino, int seed, long start, long n, BlockOut meta)
       throws IOException {
     int leaves = Extents.leafBlocks(n);
-    long firstLeaf = leaves > 0 ? varStart + plan.leafRel(ino) : 0;
+    long firstLeaf = leaves > 0 ? MetadataPlan.at(plan.leafRel(ino), g) : 0;
     Extents.writeRoot(inode, 0x28, start, n, firstLeaf);
     for (int k = 0; k < leaves; k++) {
       byte[] leaf = Extents.leaf(k, start, n);
@@ -261,7 +293,15 @@ final class Ext4Writer {
         used.set((int) start, (int) (start + DataLayout.blocksOf(f.size())));
       }
     }
-    used.set((int) varStart, (int) (varStart + plan.usedBlocks()));
+    for (int ino = InodeCatalog.ROOT; ino <= catalog.maxInode(); ino++) {
+      if (catalog.node(ino) instanceof DirectoryNode) {
+        for (int[] run : plan.dirRuns(ino)) {
+          long start = MetadataPlan.at(run[0], g);
+          used.set((int) start, (int) (start + run[1]));
+        }
+      }
+    }
+    used.set((int) (g.fixedStart() - plan.highBlocks()), (int) g.fixedStart());
     used.set((int) g.fixedStart(), (int) g.totalBlocks());
     return used;
   }
@@ -291,8 +331,11 @@ final class Ext4Writer {
         out.write(g.blockBitmap(group), bitmap);
 
         byte[] ibitmap = new byte[Geometry.BLOCK_SIZE];
-        for (int bit = 0; bit < usedInodes[group]; bit++) {
-          ibitmap[bit >>> 3] |= (byte) (1 << (bit & 7));
+        long firstInode = (long) group * g.inodesPerGroup();
+        for (int bit = 0; bit < lastUsed[group]; bit++) {
+          if (inodeBits.get((int) (firstInode + bit))) {
+            ibitmap[bit >>> 3] |= (byte) (1 << (bit & 7));
+          }
         }
         for (int bit = g.inodesPerGroup(); bit < Geometry.BLOCK_SIZE * 8; bit++) {
           ibitmap[bit >>> 3] |= (byte) (1 << (bit & 7));
@@ -371,6 +414,7 @@ final class Ext4Writer {
     s.putInt(0x160, 0x1); // signed directory hash
     s.put(0x174, (byte) 4); // 16 groups per flex group
     s.put(0x175, (byte) 1); // crc32c
+    s.putInt(0x270, CSUM_SEED); // s_checksum_seed (metadata_csum_seed)
     // 0x24C s_backup_bgs = {0, 0}: sparse_super2 with no backup superblock
     s.putInt(0x3FC, Crc32c.update(~0, sb, 0, 0x3FC));
     ByteBuffer buf = ByteBuffer.wrap(sb);

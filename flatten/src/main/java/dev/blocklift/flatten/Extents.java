@@ -57,6 +57,26 @@ final class Extents {
     }
   }
 
+  /**
+   * Writes an i_block root of up to {@value #IN_INODE} runs (each at most {@value #MAX_LEN}
+   * blocks), mapped one after the other from logical block 0: a directory cut into segments.
+   */
+  static void writeRuns(ByteBuffer iblock, int at, long[] starts, int[][] runs) {
+    if (runs.length > IN_INODE) {
+      throw new IllegalArgumentException(runs.length + " runs do not fit the inode");
+    }
+    header(iblock, at, runs.length, IN_INODE, 0);
+    long logical = 0;
+    for (int i = 0; i < runs.length; i++) {
+      int p = at + 12 + 12 * i;
+      iblock.putInt(p, (int) logical);
+      iblock.putShort(p + 4, (short) runs[i][1]);
+      iblock.putShort(p + 6, (short) (starts[i] >>> 32));
+      iblock.putInt(p + 8, (int) starts[i]);
+      logical += runs[i][1];
+    }
+  }
+
   /** The {@code k}-th leaf block (checksum tail left zero; the caller seals it). */
   static byte[] leaf(int k, long start, long blocks) {
     byte[] out = new byte[Geometry.BLOCK_SIZE];

@@ -1,13 +1,20 @@
 package dev.blocklift.flatten;
 
+import dev.blocklift.core.Platform;
 import dev.blocklift.core.Sha256;
+import dev.blocklift.image.ImageLoader;
+import dev.blocklift.image.ImageSource;
+import dev.blocklift.image.LoadListener;
+import dev.blocklift.image.LoadedImage;
 import dev.blocklift.image.tree.DirectoryNode;
 import dev.blocklift.image.tree.FileNode;
 import dev.blocklift.image.tree.FlattenedTree;
 import dev.blocklift.image.tree.LayerContent;
+import dev.blocklift.image.tree.LayerFiles;
 import dev.blocklift.image.tree.Node;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,27 +24,36 @@ import java.util.Arrays;
 import java.util.function.LongSupplier;
 
 /**
- * Writes a {@link FlattenedTree} as one sparse ext4 filesystem image, deterministically and laid
- * out for block-level dedup.
+ * Writes an image's tree as one sparse ext4 filesystem image, deterministically and laid out for
+ * block-level dedup.
  *
- * <p>Design. Two passes over the input, bounded memory, no clock and no randomness:
+ * <p>Design. One pass over the layers, bounded memory, no clock and no randomness:
  *
  * <ol>
- *   <li>Plan from metadata only: number inodes ({@link InodeCatalog}), place every layer's file
- *       data ({@link DataLayout}), size directories, extent leaves, slow symlinks and xattr blocks
- *       ({@link MetadataPlan}), then pick the smallest size class that fits ({@link Geometry}).
- *   <li>Stream each layer once and write surviving files' bytes at their planned blocks ({@link
- *       DataStreamer}); file data is never held in memory.
+ *   <li>While {@link ImageLoader} reads each layer once (decompressing and verifying it) to build
+ *       the tree, {@link DataWriter} writes every regular-file entry's bytes at its final position:
+ *       {@link DataLayout} places data from the layers' tar order alone, so a position is known the
+ *       moment its entry streams by. Entries that an upper layer deletes or replaces are written
+ *       too and end up in free blocks (zeroed afterwards with {@link FlattenOptions#scrubDeleted}).
+ *   <li>With the tree known: number inodes ({@link InodeCatalog}, by birth layer), plan
+ *       directories, extent leaves, slow symlinks and xattr blocks ({@link MetadataPlan}), pick the
+ *       smallest size class that fits ({@link Geometry}), copy the data of the rare second inode of
+ *       one entry from the output itself, and size the file.
  *   <li>Write all metadata ({@link Ext4Writer}): inode tables, directories, bitmaps, group
- *       descriptors, superblock.
+ *       descriptors, superblock. It sits at the end of the device, apart from the data.
  * </ol>
  *
- * The UUID and directory hash seed are SHA-256 of a domain string and the image digest; filesystem
- * times come from the image's creation time. The same tree and layer contents give the same bytes.
- * Output goes to a temporary sibling file renamed into place, so a failed flatten leaves nothing.
+ * A tree with a {@link LayerContent} (built by hand, or loaded earlier) takes the same path, with
+ * the data streamed from the content instead of during the load. The UUID and directory hash seed
+ * are SHA-256 of a domain string and the image digest; filesystem times come from the image's
+ * creation time. Output goes to a temporary sibling file renamed into place, so a failed flatten
+ * leaves nothing.
  */
 public final class Flattener {
   private final LongSupplier nanoTime;
+
+  /** An image loaded and flattened in one pass. */
+  public record Flattened(LoadedImage image, FlattenResult result) {}
 
   public Flattener() {
     this(System::nanoTime);
@@ -50,6 +66,34 @@ public final class Flattener {
     this.nanoTime = nanoTime;
   }
 
+  /**
+   * Loads the image of {@code platform} from {@code source} and writes it to {@code output},
+   * reading each layer once. The source stays open (the caller closes it).
+   */
+  public Flattened flatten(
+      ImageSource source,
+      Platform platform,
+      Path output,
+      FlattenOptions options,
+      LoadListener loadListener,
+      FlattenListener listener)
+      throws IOException {
+    long t0 = nanoTime.getAsLong();
+    LoadedImage[] loaded = {null};
+    FlattenResult r =
+        write(
+            output,
+            (channel, writer) -> {
+              loaded[0] = ImageLoader.load(source, platform, loadListener, writer);
+              return loaded[0].tree();
+            },
+            options,
+            listener,
+            t0);
+    return new Flattened(loaded[0], r);
+  }
+
+  /** Writes a tree whose file data {@code content} delivers (each layer streamed once). */
   public FlattenResult flatten(
       FlattenedTree tree,
       LayerContent content,
@@ -58,17 +102,30 @@ public final class Flattener {
       FlattenListener listener)
       throws IOException {
     long t0 = nanoTime.getAsLong();
-    InodeCatalog catalog = InodeCatalog.number(tree.root());
-    DataLayout layout = DataLayout.plan(catalog, tree.layers());
-    MetadataPlan plan = MetadataPlan.plan(catalog);
-    Geometry g =
-        Geometry.choose(
-            options.minimumDeviceSize().bytes(),
-            layout.dataEnd(),
-            plan.usedBlocks(),
-            catalog.maxInode());
-    listener.planned(layout.dataBytes(), tree.layers().size(), g.deviceBytes());
+    // Plan first, so a tree that does not match its layer lists fails before any data is read.
+    Plan.of(tree, options);
+    return write(
+        output,
+        (channel, writer) -> {
+          for (LayerFiles layer : tree.layers()) {
+            streamChecked(layer, content, writer);
+          }
+          return tree;
+        },
+        options,
+        listener,
+        t0);
+  }
 
+  /** Produces the tree while writing file data through the writer. */
+  @FunctionalInterface
+  private interface DataPass {
+    FlattenedTree run(FileChannel channel, DataWriter writer) throws IOException;
+  }
+
+  private FlattenResult write(
+      Path output, DataPass pass, FlattenOptions options, FlattenListener listener, long t0)
+      throws IOException {
     Path absolute = output.toAbsolutePath();
     Path dir = absolute.getParent();
     if (dir != null) {
@@ -76,19 +133,43 @@ public final class Flattener {
     }
     Path temp = absolute.resolveSibling("." + absolute.getFileName() + ".blocklift-partial");
     boolean done = false;
+    FlattenedTree tree;
+    Plan p;
     try {
       try (RandomAccessFile file = new RandomAccessFile(temp.toFile(), "rw")) {
         file.setLength(0);
-        file.setLength(g.deviceBytes());
-        var channel = file.getChannel();
-        new DataStreamer(channel, catalog, layout, listener).stream(tree.layers(), content);
+        FileChannel channel = file.getChannel();
+        DataWriter writer = new DataWriter(channel, listener);
+        tree = pass.run(channel, writer);
+        p = Plan.of(tree, options);
+        if (writer.layersEnd() != p.layout.layersEnd()) {
+          throw new IllegalStateException(
+              "data written up to block "
+                  + writer.layersEnd()
+                  + " but planned up to "
+                  + p.layout.layersEnd());
+        }
+        listener.planned(p.layout.dataBytes(), tree.layers().size(), p.g.deviceBytes());
+        file.setLength(p.g.deviceBytes());
+        long[] copies = p.layout.copies();
+        for (int i = 0; i < copies.length; i += 2) {
+          int ino = (int) copies[i];
+          long size = ((FileNode) p.catalog.node(ino)).size();
+          writer.copyWithin(copies[i + 1], p.layout.start(ino), size);
+        }
+        if (options.scrubDeleted()) {
+          long[] dead = p.layout.deadRanges();
+          for (int i = 0; i < dead.length; i += 2) {
+            writer.zero(dead[i], dead[i + 1]);
+          }
+        }
         listener.writingMetadata();
         new Ext4Writer(
                 channel,
-                g,
-                catalog,
-                layout,
-                plan,
+                p.g,
+                p.catalog,
+                p.layout,
+                p.metadata,
                 derive("uuid", tree, true),
                 derive("hash-seed", tree, false),
                 tree.createdSeconds())
@@ -103,10 +184,91 @@ public final class Flattener {
         Files.deleteIfExists(temp);
       }
     }
+    return result(absolute, tree, p, Duration.ofNanos(nanoTime.getAsLong() - t0));
+  }
+
+  /** Streams one layer from {@code content}, checking it delivers exactly its file list. */
+  private static void streamChecked(LayerFiles layer, LayerContent content, DataWriter writer)
+      throws IOException {
+    int index = layer.layerIndex();
+    int[] delivered = {0};
+    content.forEachFile(
+        index,
+        (entryIndex, size, in) -> {
+          int i = delivered[0];
+          LayerFiles.Entry want = i < layer.files().size() ? layer.files().get(i) : null;
+          if (want == null || want.entryIndex() != entryIndex || want.size() != size) {
+            throw new dev.blocklift.core.CorruptDataException(
+                "layer "
+                    + index
+                    + " delivered entry "
+                    + entryIndex
+                    + " ("
+                    + size
+                    + " bytes), its file list expects "
+                    + (want == null
+                        ? "no more entries"
+                        : "entry " + want.entryIndex() + " (" + want.size() + " bytes)"));
+          }
+          writer.file(index, entryIndex, size, in);
+          delivered[0]++;
+        });
+    if (delivered[0] != layer.files().size()) {
+      throw new dev.blocklift.core.CorruptDataException(
+          "layer "
+              + index
+              + " delivered "
+              + delivered[0]
+              + " of the "
+              + layer.files().size()
+              + " files its file list has");
+    }
+  }
+
+  /** Everything decided from the tree: inode numbers, data positions, metadata, size class. */
+  private record Plan(InodeCatalog catalog, DataLayout layout, MetadataPlan metadata, Geometry g) {
+    static Plan of(FlattenedTree tree, FlattenOptions options) {
+      // Preferred: birth numbering with chunk-aligned layer ranges, then unaligned, then compact;
+      // dead slots and alignment must never push the image into a larger size class.
+      InodeCatalog compact = InodeCatalog.compact(tree.root());
+      for (boolean aligned : new boolean[] {true, false}) {
+        InodeCatalog byBirth = InodeCatalog.byBirth(tree.root(), tree.births(), aligned);
+        if (byBirth == null) {
+          break;
+        }
+        Plan p = of(byBirth, tree, options);
+        Geometry smaller =
+            Geometry.choose(
+                options.minimumDeviceSize().bytes(),
+                p.layout.dataEnd(),
+                p.metadata.regionNeeded(),
+                compact.maxInode());
+        if (smaller.deviceBytes() >= p.g.deviceBytes()) {
+          return p;
+        }
+      }
+      return of(compact, tree, options);
+    }
+
+    private static Plan of(InodeCatalog catalog, FlattenedTree tree, FlattenOptions options) {
+      DataLayout layout = DataLayout.plan(catalog, tree.layers());
+      MetadataPlan metadata = MetadataPlan.plan(catalog);
+      Geometry g =
+          Geometry.choose(
+              options.minimumDeviceSize().bytes(),
+              layout.dataEnd(),
+              metadata.regionNeeded(),
+              catalog.maxInode());
+      return new Plan(catalog, layout, metadata, g);
+    }
+  }
+
+  private static FlattenResult result(Path absolute, FlattenedTree tree, Plan p, Duration elapsed) {
     long files = 0;
     long dirs = 0;
     long other = 0;
     long links = 0;
+    InodeCatalog catalog = p.catalog;
     for (int ino = InodeCatalog.ROOT; ino <= catalog.maxInode(); ino++) {
       Node n = catalog.node(ino);
       if (n == null) {
@@ -127,12 +289,12 @@ public final class Flattener {
         dirs,
         other,
         links,
-        layout.dataBytes(),
+        p.layout.dataBytes(),
         tree.layers().size(),
-        g.deviceBytes(),
-        (layout.dataEnd() - Geometry.DATA_START) * Geometry.BLOCK_SIZE,
-        plan.usedBlocks(),
-        Duration.ofNanos(nanoTime.getAsLong() - t0));
+        p.g.deviceBytes(),
+        (p.layout.dataEnd() - Geometry.DATA_START) * Geometry.BLOCK_SIZE,
+        p.metadata.usedBlocks(),
+        elapsed);
   }
 
   /** 16 bytes from SHA-256("blocklift ext4 " + purpose + " " + digest); a UUID gets v4 bits. */

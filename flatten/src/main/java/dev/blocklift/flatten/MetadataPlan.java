@@ -13,10 +13,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Allocation of the variable metadata region: for each inode in ascending order, its directory or
- * slow-symlink blocks, then its extent leaf blocks, then (for the first inode using it) its xattr
- * block. Offsets are relative to the region's start, which the size class fixes later. Identical
- * xattr blocks are shared (h_refcount), as the kernel does.
+ * Allocation of the variable metadata region, from both ends so that what grows in an upper layer
+ * moves nothing of the base's:
+ *
+ * <ul>
+ *   <li>directory blocks from the region's start upwards: layer by layer, each directory's segment
+ *       of that layer ({@link Directories#segments}) in inode order;
+ *   <li>everything else (slow-symlink blocks, extent leaves, xattr blocks, for each inode in inode
+ *       order) from the region's end downwards.
+ * </ul>
+ *
+ * With birth-ordered inode numbers a base image's inodes come first, so their symlink, leaf and
+ * xattr blocks keep their places in a derived image. Directory blocks start on a chunk boundary and
+ * each layer's part starts on a new chunk, so an upper layer's directory blocks never share a chunk
+ * with the base's. A relative offset {@code rel >= 0} is counted from the region's start, {@code
+ * rel < 0} back from its end (the fixed metadata's start); the size class fixes both later.
+ * Identical xattr blocks are shared (h_refcount), as the kernel does.
  */
 final class MetadataPlan {
   static final int FAST_SYMLINK_MAX = 59;
@@ -25,7 +37,11 @@ final class MetadataPlan {
   static final int MAX_XATTR_REFS = 1024;
 
   private final int[] metaRel; // dir / slow symlink blocks, -1 if none
-  private final int[] metaCount;
+  private final int[] metaCount; // dir: total blocks of all runs
+  private final int[] runFirst; // dir: index of its first run in runRel / runCount
+  private final int[] runs; // dir: number of runs (segments)
+  private final List<Integer> runRel = new ArrayList<>();
+  private final List<Integer> runCount = new ArrayList<>();
   private final int[] leafRel; // extent leaf blocks, -1 if none
   private final int[] xattrIndex; // index of the distinct xattr block, -1 if none
   private final List<byte[]> xattrBlocks = new ArrayList<>();
@@ -33,6 +49,8 @@ final class MetadataPlan {
   private final List<Integer> xattrFirst = new ArrayList<>();
   private final List<Integer> xattrBlockRel = new ArrayList<>();
   private final long used;
+  private final long low;
+  private final long high;
 
   private MetadataPlan(InodeCatalog catalog) {
     int max = catalog.maxInode();
@@ -40,11 +58,15 @@ final class MetadataPlan {
     metaCount = new int[max + 1];
     leafRel = new int[max + 1];
     xattrIndex = new int[max + 1];
+    runFirst = new int[max + 1];
+    runs = new int[max + 1];
+    List<long[]> pending = new ArrayList<>(); // {layer, inode, run index}
     Arrays.fill(metaRel, -1);
     Arrays.fill(leafRel, -1);
     Arrays.fill(xattrIndex, -1);
     Map<ByteBuffer, Integer> sharedXattr = new HashMap<>();
-    long cursor = 0;
+    long cursor = 0; // directory blocks, upwards from the start
+    long top = 0; // other blocks, downwards from the end
     for (int ino = InodeCatalog.ROOT; ino <= max; ino++) {
       Node node = catalog.node(ino);
       if (node == null) {
@@ -53,10 +75,24 @@ final class MetadataPlan {
       long dataBlocks = 0;
       switch (node) {
         case DirectoryNode d -> {
-          metaCount[ino] = Directories.blockCount(d);
-          metaRel[ino] = (int) cursor;
-          cursor += metaCount[ino];
-          dataBlocks = metaCount[ino];
+          List<Directories.Segment> segments = Directories.segments(d, ino, catalog);
+          runFirst[ino] = runCount.size();
+          runs[ino] = segments.size();
+          for (int k = 0; k < segments.size(); k++) {
+            int blocks = Directories.blockCount(segments.get(k), k == 0);
+            if (blocks > Extents.MAX_LEN) {
+              throw new IllegalArgumentException(
+                  "directory with more than "
+                      + Extents.MAX_LEN
+                      + " blocks of entries (inode "
+                      + ino
+                      + ")");
+            }
+            pending.add(new long[] {segments.get(k).layer(), ino, runCount.size()});
+            runCount.add(blocks);
+            runRel.add(-1);
+            metaCount[ino] += blocks;
+          }
         }
         case SymlinkNode s -> {
           int len = s.target().getBytes(StandardCharsets.UTF_8).length;
@@ -68,8 +104,8 @@ final class MetadataPlan {
           }
           if (len > FAST_SYMLINK_MAX) {
             metaCount[ino] = 1;
-            metaRel[ino] = (int) cursor;
-            cursor += 1;
+            top += 1;
+            metaRel[ino] = (int) -top;
             dataBlocks = 1;
           }
         }
@@ -78,8 +114,8 @@ final class MetadataPlan {
       }
       int leaves = Extents.leafBlocks(dataBlocks);
       if (leaves > 0) {
-        leafRel[ino] = (int) cursor;
-        cursor += leaves;
+        top += leaves;
+        leafRel[ino] = (int) -top;
       }
       Xattrs.Encoded x;
       try {
@@ -96,26 +132,85 @@ final class MetadataPlan {
           xattrBlocks.add(x.block());
           xattrRefs.add(0);
           xattrFirst.add(ino);
-          xattrBlockRel.add((int) cursor);
-          cursor += 1;
+          top += 1;
+          xattrBlockRel.add((int) -top);
         }
         xattrIndex[ino] = index;
         xattrRefs.set(index, xattrRefs.get(index) + 1);
       }
-      if (cursor > Integer.MAX_VALUE) {
+      if (cursor + top > Integer.MAX_VALUE) {
         throw new IllegalArgumentException("metadata region too large");
       }
     }
-    this.used = cursor;
+    // Directory segments, layer by layer, within a layer in inode order: a layer's directory
+    // blocks do not move when an upper layer adds directories or grows one.
+    pending.sort(
+        java.util.Comparator.<long[]>comparingLong(a -> a[0])
+            .thenComparingLong(a -> a[1])
+            .thenComparingLong(a -> a[2]));
+    long layer = -1;
+    for (long[] a : pending) {
+      if (a[0] != layer) {
+        // Each layer's directory blocks start on a chunk (the low region starts on one).
+        cursor = DataLayout.alignChunk(cursor);
+        layer = a[0];
+      }
+      int run = (int) a[2];
+      runRel.set(run, (int) cursor);
+      cursor += runCount.get(run);
+    }
+    if (cursor + top > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("metadata region too large");
+    }
+    this.used = cursor + top;
+    this.low = cursor;
+    this.high = top;
   }
 
   static MetadataPlan plan(InodeCatalog catalog) {
     return new MetadataPlan(catalog);
   }
 
-  /** Blocks of the variable region in use. */
+  /**
+   * Blocks the variable region must have: those in use, plus up to one chunk lost to aligning the
+   * directory blocks' start.
+   */
+  long regionNeeded() {
+    return used + Geometry.CHUNK_BLOCKS;
+  }
+
+  /** Blocks of the variable region in use (directory blocks counting the alignment gaps). */
   long usedBlocks() {
     return used;
+  }
+
+  /** Directory blocks, from the region's start. */
+  long lowBlocks() {
+    return low;
+  }
+
+  /** Other blocks, back from the region's end. */
+  long highBlocks() {
+    return high;
+  }
+
+  /** The absolute block of a relative offset, for a region from varStart to fixedStart. */
+  static long at(int rel, Geometry g) {
+    return rel >= 0 ? lowStart(g) + rel : g.fixedStart() + rel;
+  }
+
+  /** Where directory blocks start: the first chunk boundary at or after the region's start. */
+  static long lowStart(Geometry g) {
+    return DataLayout.alignChunk(g.varStart());
+  }
+
+  /** A directory's runs: {relative start, blocks} pairs in logical order. */
+  int[][] dirRuns(int ino) {
+    int[][] out = new int[runs[ino]][];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = new int[] {runRel.get(runFirst[ino] + k), runCount.get(runFirst[ino] + k)};
+    }
+    return out;
   }
 
   int metaRel(int ino) {
@@ -130,10 +225,14 @@ final class MetadataPlan {
     return leafRel[ino];
   }
 
-  /** The relative xattr block of an inode, or -1. */
+  /** Whether the inode uses an xattr block. */
+  boolean hasXattrBlock(int ino) {
+    return xattrIndex[ino] >= 0;
+  }
+
+  /** The relative xattr block of an inode (only if {@link #hasXattrBlock}). */
   int xattrRel(int ino) {
-    int i = xattrIndex[ino];
-    return i < 0 ? -1 : xattrBlockRel.get(i);
+    return xattrBlockRel.get(xattrIndex[ino]);
   }
 
   /** The xattr block this inode allocates (it is the block's first user), or null. */

@@ -78,7 +78,7 @@ class LayoutTest {
     Ext4Tools.fsck(base);
     Ext4Tools.fsck(derived);
     // Where the deleted file lived (derived image's layer 0 == base's layer 0, same positions).
-    InodeCatalog c = InodeCatalog.number(p.base().tree().root());
+    InodeCatalog c = InodeCatalog.compact(p.base().tree().root());
     DataLayout l = DataLayout.plan(c, p.base().tree().layers());
     java.util.List<long[]> holes = new java.util.ArrayList<>();
     for (int ino = InodeCatalog.FIRST_INODE; ino <= c.maxInode(); ino++) {
@@ -146,7 +146,7 @@ class LayoutTest {
     FileNode up = Fixtures.file(root, "upper", 10, upper);
     root.put("up-link", up);
     FlattenedTree tree = Fixtures.tree("layout", root, l);
-    InodeCatalog c = InodeCatalog.number(tree.root());
+    InodeCatalog c = InodeCatalog.compact(tree.root());
     DataLayout layout = DataLayout.plan(c, tree.layers());
     long s1 = start(c, layout, root, "small1");
     long lg = start(c, layout, root, "large");

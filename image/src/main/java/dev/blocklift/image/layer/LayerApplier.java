@@ -2,6 +2,7 @@ package dev.blocklift.image.layer;
 
 import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.image.tree.Attributes;
+import dev.blocklift.image.tree.Births;
 import dev.blocklift.image.tree.ContentRef;
 import dev.blocklift.image.tree.DeviceNode;
 import dev.blocklift.image.tree.DirectoryNode;
@@ -58,13 +59,23 @@ public final class LayerApplier {
   private final DirectoryNode root;
   private final long implicitMtime;
   private final Consumer<String> warnings;
+  private final Births births;
   private int layerIndex = -1;
   private IdentityHashMap<DirectoryNode, Set<String>> touched = new IdentityHashMap<>();
 
   public LayerApplier(DirectoryNode root, long implicitMtime, Consumer<String> warnings) {
+    this(root, implicitMtime, warnings, new Births());
+  }
+
+  /**
+   * @param births receives the birth (layer and order) of every node this applier creates
+   */
+  public LayerApplier(
+      DirectoryNode root, long implicitMtime, Consumer<String> warnings, Births births) {
     this.root = root;
     this.implicitMtime = implicitMtime;
     this.warnings = warnings;
+    this.births = births;
   }
 
   public void startLayer(int layerIndex) {
@@ -117,23 +128,24 @@ public final class LayerApplier {
         if (existing instanceof DirectoryNode d) {
           d.setAttributes(attributes(h));
         } else {
-          parent.put(base, new DirectoryNode(attributes(h)));
+          parent.put(base, born(new DirectoryNode(attributes(h))));
         }
       }
       case TarHeader.REGULAR ->
           parent.put(
               base,
-              new FileNode(
-                  attributes(h),
-                  h.size(),
-                  h.size() > 0
-                      ? Optional.of(new ContentRef(layerIndex, entryIndex))
-                      : Optional.empty()));
+              born(
+                  new FileNode(
+                      attributes(h),
+                      h.size(),
+                      h.size() > 0
+                          ? Optional.of(new ContentRef(layerIndex, entryIndex))
+                          : Optional.empty())));
       case TarHeader.SYMLINK -> {
         if (h.linkName().isEmpty()) {
           throw new CorruptDataException("symlink with an empty target");
         }
-        parent.put(base, new SymlinkNode(attributes(h), h.linkName()));
+        parent.put(base, born(new SymlinkNode(attributes(h), h.linkName())));
       }
       case TarHeader.HARDLINK -> {
         Node target = resolveLinkTarget(h.linkName());
@@ -151,15 +163,16 @@ public final class LayerApplier {
         }
         parent.put(
             base,
-            new DeviceNode(
-                attributes(h),
-                h.type() == TarHeader.CHAR_DEVICE
-                    ? DeviceNode.Kind.CHARACTER
-                    : DeviceNode.Kind.BLOCK,
-                (int) h.devMajor(),
-                (int) h.devMinor()));
+            born(
+                new DeviceNode(
+                    attributes(h),
+                    h.type() == TarHeader.CHAR_DEVICE
+                        ? DeviceNode.Kind.CHARACTER
+                        : DeviceNode.Kind.BLOCK,
+                    (int) h.devMajor(),
+                    (int) h.devMinor())));
       }
-      case TarHeader.FIFO -> parent.put(base, new FifoNode(attributes(h)));
+      case TarHeader.FIFO -> parent.put(base, born(new FifoNode(attributes(h))));
       default -> {
         warnings.accept(
             "layer "
@@ -173,6 +186,11 @@ public final class LayerApplier {
       }
     }
     touch(parent, base);
+  }
+
+  private <N extends Node> N born(N node) {
+    births.born(node, layerIndex);
+    return node;
   }
 
   private void touch(DirectoryNode dir, String name) {
@@ -285,7 +303,7 @@ public final class LayerApplier {
             return null;
           }
           TreeNames.checkName(c);
-          DirectoryNode d = new DirectoryNode(Attributes.of(0755, 0, 0, implicitMtime));
+          DirectoryNode d = born(new DirectoryNode(Attributes.of(0755, 0, 0, implicitMtime)));
           cur.put(c, d);
           touch(cur, c);
           stack.addLast(d);
