@@ -19,7 +19,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * decompressed (by media type, or by magic bytes for docker's types), then hashed again (diff_id).
  * {@link #finish()} reads to the end of the blob and throws {@link CorruptDataException} naming the
  * layer, the expected and the actual digest on any mismatch. Nothing is buffered beyond a small
- * read buffer.
+ * read buffer and the few blocks a {@link ReadAheadInputStream} decompresses ahead on its own
+ * thread (so inflating overlaps with the caller's tar parsing). Progress ({@code onRaw}) is still
+ * reported on the caller's thread.
  */
 public final class LayerStream implements AutoCloseable {
   /** Compression of a layer blob. */
@@ -36,6 +38,9 @@ public final class LayerStream implements AutoCloseable {
   private final HashingInputStream compressed;
   private final HashingInputStream uncompressed;
   private final Compression compression;
+  private final ReadAheadInputStream readAhead;
+  private final LongConsumer onRaw;
+  private long reported;
 
   private LayerStream(
       int layerIndex,
@@ -43,15 +48,32 @@ public final class LayerStream implements AutoCloseable {
       Digest diffId,
       InputStream raw,
       HashingInputStream compressed,
-      HashingInputStream uncompressed,
-      Compression compression) {
+      InputStream decompressed,
+      Compression compression,
+      LongConsumer onRaw) {
     this.layerIndex = layerIndex;
     this.descriptor = descriptor;
     this.diffId = diffId;
     this.raw = raw;
     this.compressed = compressed;
-    this.uncompressed = uncompressed;
     this.compression = compression;
+    this.onRaw = onRaw;
+    this.readAhead =
+        new ReadAheadInputStream(
+            decompressed,
+            compressed::count,
+            ReadAheadInputStream.daemonThreads("blocklift-layer-" + layerIndex));
+    this.uncompressed =
+        new HashingInputStream(readAhead, diffId.newMessageDigest(), n -> reportProgress());
+  }
+
+  /** Reports the compressed bytes behind what the caller has read so far. */
+  private void reportProgress() {
+    long p = readAhead.progress();
+    if (p > reported) {
+      onRaw.accept(p - reported);
+      reported = p;
+    }
   }
 
   /** Which compression a media type says, or null when it must be sniffed from the bytes. */
@@ -83,8 +105,9 @@ public final class LayerStream implements AutoCloseable {
       throws IOException {
     Compression declared = byMediaType(descriptor.mediaType(), layerIndex);
     InputStream raw = source.openBlob(descriptor);
+    // Read on the read-ahead thread: progress is relayed to the caller's thread, not called here.
     HashingInputStream compressed =
-        new HashingInputStream(raw, descriptor.digest().newMessageDigest(), onRaw);
+        new HashingInputStream(raw, descriptor.digest().newMessageDigest(), n -> {});
     try {
       InputStream buffered = new BufferedInputStream(compressed, 64 << 10);
       Compression compression = declared != null ? declared : sniff(buffered);
@@ -98,11 +121,8 @@ public final class LayerStream implements AutoCloseable {
                     .get();
             case ZSTD -> new ZstdInputStream(buffered);
           };
-      HashingInputStream uncompressed =
-          new HashingInputStream(
-              new BufferedInputStream(decompressed, 64 << 10), diffId.newMessageDigest(), n -> {});
       return new LayerStream(
-          layerIndex, descriptor, diffId, raw, compressed, uncompressed, compression);
+          layerIndex, descriptor, diffId, raw, compressed, decompressed, compression, onRaw);
     } catch (IOException | RuntimeException e) {
       raw.close();
       if (e instanceof BlockliftException be) {
@@ -157,6 +177,10 @@ public final class LayerStream implements AutoCloseable {
     uncompressed.transferTo(java.io.OutputStream.nullOutputStream());
     // A decompressor may stop at the end of its frame; the raw blob must end there too.
     compressed.transferTo(java.io.OutputStream.nullOutputStream());
+    if (compressed.count() > reported) {
+      onRaw.accept(compressed.count() - reported);
+      reported = compressed.count();
+    }
     String layer = "layer " + layerIndex;
     Digest blob = new Digest(descriptor.digest().algorithm(), Hex.encode(compressed.digest()));
     if (compressed.count() != descriptor.size() && !blob.equals(descriptor.digest())) {
@@ -201,6 +225,7 @@ public final class LayerStream implements AutoCloseable {
    * promised, or null if it is (or cannot be told).
    */
   String blobMismatchAfterFailure() {
+    readAhead.stop(); // the read-ahead thread must be done with the raw stream first
     try {
       byte[] buf = new byte[64 << 10];
       long limit = descriptor.size() + (1 << 20);
@@ -234,6 +259,11 @@ public final class LayerStream implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    raw.close();
+    readAhead.close();
+    try {
+      raw.close();
+    } finally {
+      readAhead.awaitReader();
+    }
   }
 }
