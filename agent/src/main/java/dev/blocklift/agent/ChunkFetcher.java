@@ -1,6 +1,7 @@
 package dev.blocklift.agent;
 
 import dev.blocklift.cache.chain.SingleFlight;
+import dev.blocklift.cache.sim.TraceRecorder;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
 import dev.blocklift.store.ChunkSource;
@@ -24,6 +25,7 @@ public final class ChunkFetcher implements AutoCloseable {
   private final FetchMetrics metrics;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final SingleFlight<ChunkName, byte[]> flights = new SingleFlight<>(executor);
+  private volatile TraceRecorder trace;
 
   public ChunkFetcher(ChunkSource source, Duration timeout, FetchMetrics metrics) {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -57,8 +59,14 @@ public final class ChunkFetcher implements AutoCloseable {
    * @throws IOException if the chunk is missing, corrupt, or not had within the timeout
    */
   public byte[] fetch(ChunkName name, String image) throws IOException {
+    TraceRecorder t = trace;
+    metrics.reads.increment();
     try {
-      return flights.get(name, timeout, () -> load(name, image)).clone();
+      byte[] bytes = flights.get(name, timeout, () -> load(name, image));
+      if (t != null) {
+        t.record(name.toString(), bytes.length);
+      }
+      return bytes.clone();
     } catch (IOException | CorruptChunkException e) {
       if (e.getMessage().startsWith("timed out")) {
         metrics.timeouts.increment();
@@ -70,6 +78,15 @@ public final class ChunkFetcher implements AutoCloseable {
       LOG.log(System.Logger.Level.WARNING, msg + " (" + image + ")");
       throw new IOException(msg, e);
     }
+  }
+
+  /**
+   * Records every chunk read through this fetcher (the access stream the shared tiers see, in
+   * order, one line per read including single-flight waiters) into {@code recorder}, or stops
+   * recording when {@code null}. The caller closes the recorder.
+   */
+  public void recordTrace(TraceRecorder recorder) {
+    this.trace = recorder;
   }
 
   /** Number of fetches in flight right now. */

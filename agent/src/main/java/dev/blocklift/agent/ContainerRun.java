@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -83,9 +85,69 @@ public final class ContainerRun implements AutoCloseable {
       Path work, String id, LazyDevice device, ImageConfig config, List<String> command)
       throws IOException {
     Files.createDirectories(work);
+    return prepare(work, id, FuseServer.mount(work.resolve("fuse")), device, config, command);
+  }
+
+  /**
+   * Starts mounting the FUSE directory of a run under {@code work} on a platform thread, so that
+   * the FFM linking and the mount (a few hundred ms in a fresh JVM) overlap with opening the image.
+   * Pass the result to {@link #prepare(Path, String, FuseServer, LazyDevice, ImageConfig, List)};
+   * if the run is abandoned before that, close what the future yields.
+   */
+  public static CompletableFuture<FuseServer> mountAhead(Path work) throws IOException {
+    Files.createDirectories(work);
+    CompletableFuture<FuseServer> f = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .name("blocklift-fuse-mount")
+        .daemon()
+        .start(
+            () -> {
+              try {
+                f.complete(FuseServer.mount(work.resolve("fuse")));
+              } catch (IOException | RuntimeException e) {
+                f.completeExceptionally(e);
+              }
+            });
+    return f;
+  }
+
+  /** Waits for a {@link #mountAhead} mount. */
+  public static FuseServer await(CompletableFuture<FuseServer> ahead) throws IOException {
+    try {
+      return ahead.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while mounting FUSE", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException("FUSE mount failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /**
+   * Like {@link #prepare(Path, String, LazyDevice, ImageConfig, List)} over a FUSE server already
+   * mounted at {@code work/fuse}; takes ownership of it (closed on failure and on close).
+   */
+  public static ContainerRun prepare(
+      Path work,
+      String id,
+      FuseServer fuse,
+      LazyDevice device,
+      ImageConfig config,
+      List<String> command)
+      throws IOException {
     Path bundle = work.resolve("bundle");
-    Files.createDirectories(bundle.resolve("rootfs"));
-    FuseServer fuse = FuseServer.mount(work.resolve("fuse"));
+    try {
+      Files.createDirectories(bundle.resolve("rootfs"));
+    } catch (IOException e) {
+      fuse.close();
+      throw e;
+    }
     ImageMount mount;
     try {
       mount =

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import org.cryptomator.jfuse.api.DirFiller;
 import org.cryptomator.jfuse.api.Errno;
 import org.cryptomator.jfuse.api.FileInfo;
+import org.cryptomator.jfuse.api.FuseConfig;
+import org.cryptomator.jfuse.api.FuseConnInfo;
 import org.cryptomator.jfuse.api.FuseOperations;
 import org.cryptomator.jfuse.api.Stat;
 import org.cryptomator.jfuse.api.Statvfs;
@@ -18,10 +20,20 @@ import org.cryptomator.jfuse.api.Statvfs;
  * The FUSE file system the agent serves: one flat directory in which every attached device appears
  * as a regular file of the device's size, readable, and writable when the device is. Truncation to
  * another size is refused; a failed read or write answers EIO (the cause is logged below).
+ *
+ * <p>Read path: libfuse's multithreaded loop calls {@link #read} on several threads at once; the
+ * kernel is asked (in {@link #init}) for asynchronous reads and asynchronous direct I/O (a large
+ * O_DIRECT read is split into requests served in parallel), so a sequential reader keeps several
+ * requests in flight. (The kernel's readahead cannot be raised from here: it only takes the minimum
+ * of its own and ours.) Each FUSE thread reuses one scratch array for the copy into the kernel's
+ * buffer instead of allocating per read.
  */
 final class DeviceFs implements FuseOperations {
   private static final System.Logger LOG = System.getLogger(DeviceFs.class.getName());
   private static final int EFBIG = 27;
+
+  /** Per FUSE thread: the array a read is copied through (grown to the largest request seen). */
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
   private final Errno errno;
   private final Map<String, BlockDevice> files = new ConcurrentSkipListMap<>();
@@ -56,6 +68,7 @@ final class DeviceFs implements FuseOperations {
   @Override
   public Set<Operation> supportedOperations() {
     return EnumSet.of(
+        Operation.INIT,
         Operation.GET_ATTR,
         Operation.READ_DIR,
         Operation.OPEN_DIR,
@@ -68,6 +81,21 @@ final class DeviceFs implements FuseOperations {
         Operation.RELEASE,
         Operation.TRUNCATE,
         Operation.STATFS);
+  }
+
+  @Override
+  public void init(FuseConnInfo conn, FuseConfig config) {
+    int wanted = FuseConnInfo.FUSE_CAP_ASYNC_READ | FuseConnInfo.FUSE_CAP_ASYNC_DIO;
+    conn.setWant(conn.want() | (wanted & conn.capable()));
+  }
+
+  private static byte[] scratch(int n) {
+    byte[] b = SCRATCH.get();
+    if (b.length < n) {
+      b = new byte[n];
+      SCRATCH.set(b);
+    }
+    return b;
   }
 
   private BlockDevice lookup(String path) {
@@ -147,14 +175,14 @@ final class DeviceFs implements FuseOperations {
       return 0;
     }
     int n = (int) Math.min(Math.min(size, buf.remaining()), d.size() - offset);
-    byte[] tmp = new byte[n];
+    byte[] tmp = scratch(n);
     try {
       d.read(offset, tmp, 0, n);
     } catch (IOException | RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "read " + path + " @" + offset + "+" + n + ": " + e);
       return -errno.eio();
     }
-    buf.put(tmp);
+    buf.put(tmp, 0, n);
     return n;
   }
 
@@ -171,8 +199,8 @@ final class DeviceFs implements FuseOperations {
       return -EFBIG;
     }
     int n = (int) Math.min(Math.min(size, buf.remaining()), d.size() - offset);
-    byte[] tmp = new byte[n];
-    buf.get(tmp);
+    byte[] tmp = scratch(n);
+    buf.get(tmp, 0, n);
     try {
       d.write(offset, tmp, 0, n);
     } catch (IOException | RuntimeException e) {

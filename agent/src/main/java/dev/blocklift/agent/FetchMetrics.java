@@ -16,6 +16,7 @@ public final class FetchMetrics {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
   };
 
+  final LongAdder reads = new LongAdder();
   final LongAdder fetches = new LongAdder();
   final LongAdder failures = new LongAdder();
   final LongAdder timeouts = new LongAdder();
@@ -34,6 +35,11 @@ public final class FetchMetrics {
       i++;
     }
     latencyBuckets.incrementAndGet(i);
+  }
+
+  /** Chunk reads asked of the fetcher (hits in the tiers, merged waiters and fetches alike). */
+  public long reads() {
+    return reads.sum();
   }
 
   public long fetches() {
@@ -61,6 +67,7 @@ public final class FetchMetrics {
   /** Prometheus text exposition of these counters. */
   public String prometheus() {
     StringBuilder sb = new StringBuilder();
+    counter(sb, "blocklift_chunk_reads_total", "Chunk reads asked of the fetcher", reads());
     counter(sb, "blocklift_chunk_fetches_total", "Chunk fetches started", fetches());
     counter(sb, "blocklift_chunk_fetch_failures_total", "Chunk fetches that failed", failures());
     counter(sb, "blocklift_chunk_fetch_timeouts_total", "Reads that hit the timeout", timeouts());

@@ -4,54 +4,123 @@ import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A read-only device over an image's chunk map: a read is split at chunk boundaries; a hole reads
  * as zeros without any fetch; any other chunk is fetched through the shared {@link ChunkFetcher}
  * (tiers, single flight, timeout), verified and decrypted by the {@link ChunkMap}, and copied out.
  *
- * <p>Plaintext lives only here: a small LRU of decrypted chunks per device (bounded in chunks), so
- * a run of small reads in one chunk decrypts it once. Concurrent readers of one chunk of this
- * device share one decryption; the fetcher below merges fetches across devices.
+ * <p>Plaintext lives only here: an LRU of decrypted chunks ({@link PlaintextCache}, private to the
+ * device or shared by a worker's devices, bounded in bytes), so a run of small reads in one chunk
+ * decrypts it once, and a warm device serves reads with one copy and no crypto. Concurrent readers
+ * of one chunk of this device share one decryption; the fetcher below merges fetches across
+ * devices.
+ *
+ * <p>Sequential readers are served ahead: once reads walk forward across chunk boundaries ({@link
+ * SequentialReadahead}), the next few chunks are fetched and decrypted on {@code executor} into the
+ * plaintext LRU, so the crypto of chunk i+1 runs on another core while chunk i is being copied out.
+ * A reader that arrives while its chunk is being read ahead joins that work (one decryption, and
+ * its outcome, as any reader joining a shared decryption); a failed readahead caches nothing.
  */
 public final class LazyDevice implements BlockDevice {
   private static final System.Logger LOG = System.getLogger(LazyDevice.class.getName());
 
   private final ChunkMap map;
   private final ChunkFetcher fetcher;
-  private final int plaintextChunks;
-  private final Map<Integer, byte[]> plaintext;
+  private final PlaintextCache plaintext;
   private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> decrypting =
       new ConcurrentHashMap<>();
+  private final SequentialReadahead readahead;
+  private final Executor executor;
+  private volatile boolean closed;
+
+  /** The executor of read-ahead work when none is given: one virtual thread per chunk. */
+  private static final Executor VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
 
   /**
-   * A device over {@code map} whose chunks come through {@code fetcher}.
+   * A device over {@code map} whose chunks come through {@code fetcher}, with a private plaintext
+   * cache of {@code plaintextChunks} chunks and the readahead {@link #readaheadFor} picks, on
+   * virtual threads.
    *
    * @param plaintextChunks how many decrypted chunks to keep (0 = none)
    */
   public LazyDevice(ChunkMap map, ChunkFetcher fetcher, int plaintextChunks) {
+    this(map, fetcher, plaintextChunks, readaheadFor(plaintextChunks), VIRTUAL);
+  }
+
+  /** Chunks read ahead of a sequential reader by default (when the plaintext cache allows). */
+  public static final int DEFAULT_READAHEAD = 4;
+
+  /**
+   * A device over {@code map} whose chunks come through {@code fetcher}, with a private plaintext
+   * cache of {@code plaintextChunks} chunks.
+   *
+   * @param plaintextChunks how many decrypted chunks to keep (0 = none)
+   * @param readaheadChunks how many chunks to read ahead of a sequential reader (0 = none); at most
+   *     half of {@code plaintextChunks}, so read-ahead chunks do not evict the ones being read
+   * @param executor runs read-ahead work
+   */
+  public LazyDevice(
+      ChunkMap map,
+      ChunkFetcher fetcher,
+      int plaintextChunks,
+      int readaheadChunks,
+      Executor executor) {
+    this(map, fetcher, privateCache(map, plaintextChunks), readaheadChunks, executor);
+  }
+
+  /**
+   * A device over {@code map} whose chunks come through {@code fetcher}, keeping plaintext in
+   * {@code plaintext} (which other devices may share).
+   *
+   * @param readaheadChunks how many chunks to read ahead of a sequential reader (0 = none); at most
+   *     half of what {@code plaintext} holds, so read-ahead chunks do not evict the ones being read
+   * @param executor runs read-ahead work
+   */
+  public LazyDevice(
+      ChunkMap map,
+      ChunkFetcher fetcher,
+      PlaintextCache plaintext,
+      int readaheadChunks,
+      Executor executor) {
+    long half = plaintext.capacity() / map.chunkSize() / 2;
+    if (readaheadChunks < 0 || readaheadChunks > half) {
+      throw new IllegalArgumentException(
+          "readahead must be between 0 and half the plaintext cache ("
+              + half
+              + " chunks), got "
+              + readaheadChunks);
+    }
+    this.map = map;
+    this.fetcher = fetcher;
+    this.plaintext = plaintext;
+    this.readahead = new SequentialReadahead(readaheadChunks);
+    this.executor = executor;
+  }
+
+  /**
+   * The readahead {@link #LazyDevice(ChunkMap, ChunkFetcher, int)} picks for a cache of {@code
+   * plaintextChunks}: {@link #DEFAULT_READAHEAD} when the cache holds at least four times that many
+   * chunks, none otherwise (with a small cache, chunks read ahead would evict chunks still being
+   * read and cost refetches).
+   */
+  public static int readaheadFor(long plaintextChunks) {
+    return plaintextChunks >= 4L * DEFAULT_READAHEAD ? DEFAULT_READAHEAD : 0;
+  }
+
+  private static PlaintextCache privateCache(ChunkMap map, int plaintextChunks) {
     if (plaintextChunks < 0) {
       throw new IllegalArgumentException(
           "plaintext cache size must not be negative, got " + plaintextChunks);
     }
-    this.map = map;
-    this.fetcher = fetcher;
-    this.plaintextChunks = plaintextChunks;
-    this.plaintext =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Integer, byte[]> eldest) {
-            return size() > LazyDevice.this.plaintextChunks;
-          }
-        };
+    return new PlaintextCache((long) plaintextChunks * map.chunkSize());
   }
 
   public ChunkMap map() {
@@ -85,14 +154,51 @@ public final class LazyDevice implements BlockDevice {
       out += n;
       remaining -= n;
     }
+    if (length > 0) {
+      readAhead(
+          Math.toIntExact(offset / chunkSize), Math.toIntExact((offset + length - 1) / chunkSize));
+    }
+  }
+
+  /** Starts fetching the chunks the readahead policy asks for, after a read of first..last. */
+  private void readAhead(int first, int last) {
+    SequentialReadahead.Range r = readahead.touched(first, last);
+    for (int i = r.from(); i < Math.min(r.to(), map.chunkCount()) && !closed; i++) {
+      int index = i;
+      Optional<ChunkName> name = map.chunk(index);
+      if (name.isEmpty() || plaintext.contains(this, index) || decrypting.containsKey(index)) {
+        continue;
+      }
+      try {
+        executor.execute(
+            () -> {
+              try {
+                plaintext(index, name.get());
+              } catch (IOException | RuntimeException e) {
+                // The fetcher logged it; a later read of this chunk tries again.
+                LOG.log(System.Logger.Level.DEBUG, "readahead of chunk " + index + ": " + e);
+              }
+            });
+      } catch (RejectedExecutionException e) {
+        return; // executor shut down: no readahead, reads still work
+      }
+    }
+  }
+
+  /**
+   * Stops reading ahead and drops this device's plaintext from the cache (reads keep working; the
+   * executor is the caller's).
+   */
+  @Override
+  public void close() {
+    closed = true;
+    plaintext.invalidate(this);
   }
 
   private byte[] plaintext(int index, ChunkName name) throws IOException {
-    synchronized (plaintext) {
-      byte[] hit = plaintext.get(index);
-      if (hit != null) {
-        return hit;
-      }
+    byte[] hit = plaintext.get(this, index);
+    if (hit != null) {
+      return hit;
     }
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> running = decrypting.putIfAbsent(index, mine);
@@ -101,10 +207,8 @@ public final class LazyDevice implements BlockDevice {
     }
     try {
       byte[] bytes = decrypt(index, name);
-      if (plaintextChunks > 0) {
-        synchronized (plaintext) {
-          plaintext.put(index, bytes);
-        }
+      if (!closed) {
+        plaintext.put(this, index, bytes);
       }
       mine.complete(bytes);
       return bytes;

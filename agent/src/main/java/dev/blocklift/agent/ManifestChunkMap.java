@@ -3,7 +3,9 @@ package dev.blocklift.agent;
 import dev.blocklift.chunk.Manifest;
 import dev.blocklift.chunk.OpenedManifest;
 import dev.blocklift.core.ChunkName;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /** The production {@link ChunkMap}: an opened (key-unsealed) manifest. */
 public final class ManifestChunkMap implements ChunkMap {
@@ -44,6 +46,28 @@ public final class ManifestChunkMap implements ChunkMap {
   @Override
   public byte[] decrypt(int index, byte[] ciphertext) {
     return opened.decrypt(index, ciphertext);
+  }
+
+  /** Distinct non-hole chunks of the image (what the store holds for it). */
+  public int distinctChunks() {
+    Set<ChunkName> seen = new HashSet<>();
+    for (int i = 0; i < chunkCount(); i++) {
+      manifest.chunk(i).ifPresent(seen::add);
+    }
+    return seen.size();
+  }
+
+  /** Plaintext bytes of the distinct non-hole chunks: the image's data as stored. */
+  public long dataBytes() {
+    Set<ChunkName> seen = new HashSet<>();
+    long bytes = 0;
+    for (int i = 0; i < chunkCount(); i++) {
+      Optional<ChunkName> name = manifest.chunk(i);
+      if (name.isPresent() && seen.add(name.get())) {
+        bytes += chunkLength(i);
+      }
+    }
+    return bytes;
   }
 
   @Override

@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * What one worker shares across all its images and mounts: the store, the local tier chain (memory
@@ -32,7 +34,10 @@ public final class Worker implements AutoCloseable {
    * How a worker is set up.
    *
    * @param cacheDir the disk tier's directory (empty = no disk tier)
-   * @param plaintextChunks decrypted chunks kept per device
+   * @param plaintextCache decrypted chunks kept in memory, shared by all devices of the worker
+   *     (each device sees only its own)
+   * @param readaheadChunks chunks fetched ahead of a sequential reader; -1 = the default for the
+   *     plaintext cache's size ({@link LazyDevice#readaheadFor}), 0 = none
    */
   public record Options(
       ByteSize memoryCache,
@@ -40,7 +45,16 @@ public final class Worker implements AutoCloseable {
       ByteSize diskCache,
       Duration fetchTimeout,
       TenantId tenant,
-      int plaintextChunks) {}
+      ByteSize plaintextCache,
+      int readaheadChunks) {
+    public Options {
+      if (readaheadChunks < -1) {
+        throw new IllegalArgumentException(
+            "readahead must be -1 (default), 0 (none) or a number of chunks, got "
+                + readaheadChunks);
+      }
+    }
+  }
 
   /** An image ready to present: its device and its config. */
   public record Image(
@@ -52,15 +66,20 @@ public final class Worker implements AutoCloseable {
   private final List<CacheTier> tiers;
   private final TieredSource chain;
   private final ChunkFetcher fetcher;
+  private final StoreCounter storeCounter;
+  private final PlaintextCache plaintext;
+  private final ExecutorService readaheadThreads = Executors.newVirtualThreadPerTaskExecutor();
 
   private Worker(Store store, KeyService keys, Options options, List<CacheTier> tiers) {
     this.store = store;
     this.keys = keys;
     this.options = options;
     this.tiers = tiers;
+    this.storeCounter = new StoreCounter(store.chunks());
+    this.plaintext = new PlaintextCache(options.plaintextCache().bytes());
     this.chain =
         TieredSource.of(
-            tiers, store.chunks(), CachingSource.Options.withTimeout(options.fetchTimeout()));
+            tiers, storeCounter, CachingSource.Options.withTimeout(options.fetchTimeout()));
     this.fetcher = new ChunkFetcher(chain, options.fetchTimeout());
   }
 
@@ -93,6 +112,11 @@ public final class Worker implements AutoCloseable {
     return store;
   }
 
+  /** What reached the chunk store itself (GETs, bytes, distinct chunks). */
+  public StoreCounter storeCounter() {
+    return storeCounter;
+  }
+
   /** Fetches and opens the manifest of {@code name}: its lazy device and config. */
   public Image open(ImageName name) throws IOException {
     byte[] bytes =
@@ -110,16 +134,25 @@ public final class Worker implements AutoCloseable {
     OpenedManifest opened = OpenedManifest.open(bytes, keys, options.tenant());
     ManifestChunkMap map = new ManifestChunkMap(opened, name.toString());
     ImageConfig config = ImageConfig.parse(opened.manifest().imageConfigJson());
-    return new Image(name, map, config, new LazyDevice(map, fetcher, options.plaintextChunks()));
+    long cacheChunks = plaintext.capacity() / map.chunkSize();
+    int readahead =
+        options.readaheadChunks() < 0
+            ? LazyDevice.readaheadFor(cacheChunks)
+            : (int) Math.min(options.readaheadChunks(), cacheChunks / 2);
+    return new Image(
+        name, map, config, new LazyDevice(map, fetcher, plaintext, readahead, readaheadThreads));
   }
 
   /** Prometheus text of the tiers, the chain and the fetcher. */
   public String prometheus() {
-    return chain.prometheus("blocklift") + fetcher.metrics().prometheus();
+    return chain.prometheus("blocklift")
+        + fetcher.metrics().prometheus()
+        + storeCounter.prometheus();
   }
 
   @Override
   public void close() throws IOException {
+    readaheadThreads.shutdownNow();
     fetcher.close();
     IOException failure = null;
     for (CacheTier t : tiers) {

@@ -44,7 +44,8 @@ class AgentServerTest {
             ByteSize.ofBytes(0),
             Duration.ofSeconds(20),
             TenantId.DEFAULT,
-            4);
+            ByteSize.ofMiB(2),
+            -1);
     Path a = Files.createDirectories(tmp.resolve("a"));
     Path b = Files.createDirectories(tmp.resolve("b"));
     HttpClient http = HttpClient.newHttpClient();

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.blocklift.core.ChunkName;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -213,6 +216,121 @@ class LazyDeviceTest {
       }
       assertEquals(1, src.gets.get(), "store GETs for one chunk read by " + readers + " readers");
       assertEquals(1, f.metrics().fetches());
+    }
+  }
+
+  /** An image of {@code chunks} full data chunks (no holes), so every chunk is one fetch. */
+  static byte[] dense(long seed, int chunks) {
+    SplittableRandom r = new SplittableRandom(seed);
+    byte[] img = new byte[chunks * CHUNK];
+    for (int i = 0; i < img.length; i++) {
+      img[i] = (byte) (1 + r.nextInt(255));
+    }
+    return img;
+  }
+
+  @Test
+  void aSequentialReaderIsServedAheadAndEachChunkIsFetchedOnce() throws IOException {
+    byte[] img = dense(20, 16);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    // Runnable::run: readahead runs inside the read, so the counts below are exact.
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 8, 4, Runnable::run)) {
+      byte[] got = new byte[img.length];
+      int step = 4096;
+      for (int off = 0; off < 3 * CHUNK; off += step) {
+        d.read(off, got, off, step);
+      }
+      // Chunks 0..2 read, and the streak asked for 3..6 ahead.
+      assertEquals(7, src.gets.get());
+      int before = src.gets.get();
+      for (int off = 3 * CHUNK; off < 5 * CHUNK; off += step) {
+        d.read(off, got, off, step);
+      }
+      assertTrue(src.gets.get() <= before + 2, "chunks 3, 4 were read ahead: " + src.gets.get());
+      for (int off = 5 * CHUNK; off < img.length; off += step) {
+        d.read(off, got, off, step);
+      }
+      assertArrayEquals(img, got);
+      assertEquals(16, src.gets.get(), "every chunk fetched exactly once");
+    }
+  }
+
+  @RepeatedTest(3)
+  void randomReadsFetchOnlyTheChunksTheyTouch(RepetitionInfo info) throws IOException {
+    long seed = 2000L + info.getCurrentRepetition();
+    int chunks = 64;
+    byte[] img = dense(seed, chunks);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    SplittableRandom r = new SplittableRandom(seed);
+    java.util.Set<Integer> touched = new java.util.HashSet<>();
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, chunks, 4, Runnable::run)) {
+      int last = -10;
+      for (int i = 0; i < 40; i++) {
+        int c;
+        do {
+          c = r.nextInt(chunks);
+        } while (Math.abs(c - last) < 2);
+        last = c;
+        touched.add(c);
+        long off = (long) c * CHUNK + r.nextInt(CHUNK - 4096);
+        byte[] got = new byte[4096];
+        d.read(off, got, 0, got.length);
+        assertArrayEquals(
+            Arrays.copyOfRange(img, (int) off, (int) off + 4096), got, "seed " + seed);
+      }
+      assertEquals(touched.size(), src.gets.get(), "seed " + seed + ": fetched beyond reads");
+    }
+  }
+
+  @Test
+  void aFailedReadaheadCachesNothing() throws IOException {
+    byte[] img = dense(21, 8);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    Map<ChunkName, byte[]> away = new HashMap<>();
+    for (int c = 3; c < 7; c++) {
+      ChunkName n = map.chunk(c).orElseThrow();
+      away.put(n, src.chunks.remove(n));
+    }
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 8, 4, Runnable::run)) {
+      byte[] got = new byte[img.length];
+      for (int c = 0; c < 3; c++) {
+        d.read((long) c * CHUNK, got, c * CHUNK, 10); // the third asks for 3..6: all missing
+      }
+      assertEquals(3 + 4, src.gets.get(), "readahead tried chunks 3..6");
+      away.forEach(src::put);
+      d.read(0, got, 0, img.length);
+      assertArrayEquals(img, got);
+    }
+  }
+
+  @Test
+  void closingStopsTheReadahead() throws IOException {
+    byte[] img = dense(22, 8);
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10))) {
+      LazyDevice d = new LazyDevice(map, f, 8, 4, Runnable::run);
+      d.close();
+      d.read(0, new byte[3 * CHUNK], 0, 3 * CHUNK);
+      assertEquals(3, src.gets.get(), "only what was read");
+    }
+  }
+
+  @Test
+  void aReadaheadLargerThanHalfThePlaintextCacheIsRefused() {
+    MemorySource src = new MemorySource();
+    TestChunks map = new TestChunks("img", dense(23, 2), CHUNK, new byte[32], src);
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10))) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> new LazyDevice(map, f, 8, 5, Runnable::run));
+      assertTrue(e.getMessage().contains("got 5"), e.getMessage());
     }
   }
 }

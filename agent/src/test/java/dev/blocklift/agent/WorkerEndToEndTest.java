@@ -84,7 +84,8 @@ class WorkerEndToEndTest {
             ByteSize.ofMiB(256),
             Duration.ofSeconds(20),
             TenantId.DEFAULT,
-            4);
+            ByteSize.ofMiB(2),
+            -1);
     Store store = Stores.open(home.resolve("store").toString());
     long storedBytes;
     try (Stream<StoredChunk> s = store.chunks().list()) {

@@ -4,7 +4,9 @@ import dev.blocklift.agent.AgentServer;
 import dev.blocklift.agent.ContainerRun;
 import dev.blocklift.agent.MountState;
 import dev.blocklift.agent.Worker;
+import dev.blocklift.cache.sim.TraceRecorder;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -34,13 +36,23 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Mixin RunCommand.WorkerOptions worker;
 
+  @Option(
+      names = "--trace",
+      paramLabel = "FILE",
+      description =
+          "Record every chunk read of every mount to FILE (the cache simulator's trace format),"
+              + " written when the agent stops.")
+  Path trace;
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("--listen must be a port 0-65535, got " + port);
     }
     ContainerRun.checkHost(false);
+    TraceRecorder recorder = trace == null ? null : TraceRecorder.create(trace, "agent");
     Worker w = worker.open();
+    w.fetcher().recordTrace(recorder);
     AgentServer agent =
         AgentServer.start(
             w,
@@ -54,6 +66,9 @@ public final class AgentCommand implements Callable<Integer> {
                   try {
                     agent.close();
                     w.close();
+                    if (recorder != null) {
+                      recorder.close();
+                    }
                   } catch (Exception e) {
                     System.err.println("blocklift agent: cleanup: " + e.getMessage());
                   } finally {

@@ -1,8 +1,11 @@
 package dev.blocklift.cli;
 
 import dev.blocklift.agent.ContainerRun;
+import dev.blocklift.agent.FuseServer;
 import dev.blocklift.agent.MountState;
+import dev.blocklift.agent.Prefetcher;
 import dev.blocklift.agent.Worker;
+import dev.blocklift.cache.sim.TraceRecorder;
 import dev.blocklift.chunk.TenantId;
 import dev.blocklift.core.ByteSize;
 import dev.blocklift.core.ImageName;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,26 +49,123 @@ public final class RunCommand implements Callable<Integer> {
 
   @Mixin WorkerOptions worker;
 
+  @Option(
+      names = "--stats-json",
+      paramLabel = "FILE",
+      description =
+          "After the run, write its figures to FILE as JSON: phase times, chunk fetches, bytes"
+              + " fetched, store GETs, the image's stored data bytes.")
+  Path statsJson;
+
+  @Option(
+      names = "--trace",
+      paramLabel = "FILE",
+      description =
+          "Record every chunk read of the run to FILE (\"CHUNK BYTES\" lines, the trace format"
+              + " the cache simulator replays: dev.blocklift.cache.sim.Simulator --trace FILE).")
+  Path trace;
+
+  @Option(
+      names = "--prefetch",
+      paramLabel = "TRACE",
+      description =
+          "A trace recorded by an earlier run of this image (--trace): fetch the chunks it read,"
+              + " in that order, 4 at a time, while the mount is being set up.")
+  Path prefetch;
+
   @Override
   public Integer call() throws IOException {
     ImageName name = ImageName.parse(image);
     ContainerRun.checkHost(true);
+    RunStats stats = new RunStats(name);
     String id =
         "blocklift-"
             + ProcessHandle.current().pid()
             + "-"
             + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
-    try (Worker w = worker.open()) {
-      Worker.Image img = w.open(name);
-      try (ContainerRun run =
-          ContainerRun.prepare(
-              MountState.runRoot().resolve("runs").resolve(id),
-              id,
-              img.device(),
-              img.config(),
-              command)) {
-        return run.run();
+    Path work = MountState.runRoot().resolve("runs").resolve(id);
+    // The FUSE mount (FFM linking, mount) overlaps with opening the store, keys and manifest.
+    CompletableFuture<FuseServer> fuseAhead = ContainerRun.mountAhead(work);
+    // Until ContainerRun owns the mount (and its own Ctrl-C hook), Ctrl-C unmounts it from here.
+    Thread guard = new Thread(() -> abandon(fuseAhead, work), "blocklift-run-early-cleanup");
+    Runtime.getRuntime().addShutdownHook(guard);
+    int exit;
+    try (TraceRecorder recorder =
+            trace == null ? null : TraceRecorder.create(trace, "run " + name);
+        Worker w = worker.open()) {
+      if (recorder != null) {
+        w.fetcher().recordTrace(recorder);
       }
+      Worker.Image img = w.open(name);
+      stats.opened(img);
+      try (Prefetcher warm =
+              prefetch == null ? null : Prefetcher.start(w.fetcher(), img.map(), prefetch, 4);
+          ContainerRun run =
+              ContainerRun.prepare(
+                  work, id, ContainerRun.await(fuseAhead), img.device(), img.config(), command)) {
+        unguard(guard);
+        stats.mounted();
+        exit = run.run();
+        stats.ran(exit);
+        if (warm != null) {
+          stats.prefetched(warm);
+        }
+      }
+      stats.fetched(w);
+      w.fetcher().recordTrace(null);
+    } catch (IOException | RuntimeException e) {
+      unguard(guard);
+      abandon(fuseAhead, work);
+      throw e;
+    }
+    stats.closed();
+    if (statsJson != null) {
+      stats.write(statsJson);
+    }
+    return exit;
+  }
+
+  /**
+   * After a failure: unmounts the FUSE mount started ahead (closing is idempotent, so one already
+   * taken over and closed by ContainerRun is fine) and removes the run's directory if it is empty.
+   */
+  private static void abandon(CompletableFuture<FuseServer> fuseAhead, Path work) {
+    fuseAhead
+        .handle(
+            (f, e) -> {
+              if (f != null) {
+                closeQuietly(f);
+              }
+              return null;
+            })
+        .join();
+    for (Path p :
+        List.of(
+            work.resolve("bundle").resolve("rootfs"),
+            work.resolve("bundle"),
+            work.resolve("fuse"),
+            work)) {
+      try {
+        java.nio.file.Files.deleteIfExists(p);
+      } catch (IOException e) {
+        // Not empty: ContainerRun reported what it could not clean up.
+      }
+    }
+  }
+
+  private static void unguard(Thread guard) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(guard);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook runs (or ran) and cleans up; closing again is harmless.
+    }
+  }
+
+  private static void closeQuietly(FuseServer f) {
+    try {
+      f.close();
+    } catch (IOException | RuntimeException e) {
+      System.err.println("blocklift: unmounting FUSE: " + e.getMessage());
     }
   }
 
@@ -119,8 +220,42 @@ public final class RunCommand implements Callable<Integer> {
                 + " (default: ${DEFAULT-VALUE}).")
     String fetchTimeout;
 
+    @Option(
+        names = "--plaintext-cache",
+        paramLabel = "SIZE",
+        defaultValue = "256MiB",
+        description =
+            "Decrypted chunks kept in memory, shared by the worker's images (each image sees only"
+                + " its own), e.g. 256MiB (default: ${DEFAULT-VALUE}; 0 = decrypt on every read).")
+    String plaintextCache;
+
+    @Option(
+        names = "--readahead",
+        paramLabel = "CHUNKS",
+        defaultValue = "auto",
+        description =
+            "512 KiB chunks fetched ahead of a sequential reader: a number, 0 = none, or auto ="
+                + " 4 when the plaintext cache holds 16 chunks or more (default: ${DEFAULT-VALUE}).")
+    String readahead;
+
     Path home() {
       return Home.resolve(home).dir();
+    }
+
+    int readaheadChunks() {
+      if (readahead.equalsIgnoreCase("auto")) {
+        return -1;
+      }
+      try {
+        int n = Integer.parseInt(readahead.strip());
+        if (n >= 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          "--readahead must be auto or a number of chunks >= 0, got \"" + readahead + "\"");
     }
 
     Worker.Options options() {
@@ -130,7 +265,8 @@ public final class RunCommand implements Callable<Integer> {
           ByteSize.parse(diskCache),
           parseDuration(fetchTimeout),
           TenantId.of(tenant),
-          8);
+          ByteSize.parse(plaintextCache),
+          readaheadChunks());
     }
 
     Worker open() throws IOException {
@@ -162,7 +298,11 @@ public final class RunCommand implements Callable<Integer> {
               "--disk-cache",
               diskCache,
               "--fetch-timeout",
-              fetchTimeout));
+              fetchTimeout,
+              "--plaintext-cache",
+              plaintextCache,
+              "--readahead",
+              readahead));
       return a;
     }
   }
