@@ -232,10 +232,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(
         names = "--readahead",
         paramLabel = "CHUNKS",
-        defaultValue = "auto",
+        defaultValue = "0",
         description =
-            "512 KiB chunks fetched ahead of a sequential reader: a number, 0 = none, or auto ="
-                + " 4 when the plaintext cache holds 16 chunks or more (default: ${DEFAULT-VALUE}).")
+            "512 KiB chunks fetched ahead of a sequential reader: a number, or auto = 4 when the"
+                + " plaintext cache holds 16 chunks or more. Faster big sequential reads, more bytes"
+                + " fetched (default: ${DEFAULT-VALUE}: fetch only what is read).")
     String readahead;
 
     Path home() {

@@ -15,7 +15,8 @@ import java.util.Locale;
 
 /**
  * The figures of one {@code blocklift run}, written by {@code --stats-json}: when each phase ended
- * (seconds since the JVM started), what was fetched through the tiers and what reached the store.
+ * (seconds since the launcher started, or since the JVM started without the launcher), what was
+ * fetched through the tiers and what reached the store.
  */
 final class RunStats {
   private final ImageName image;
@@ -40,8 +41,25 @@ final class RunStats {
 
   RunStats(ImageName image) {
     this.image = image;
-    Instant started = ProcessHandle.current().info().startInstant().orElse(Instant.now());
-    this.jvmSeconds = Math.max(0, Duration.between(started, Instant.now()).toNanos() / 1e9);
+    this.jvmSeconds = secondsSinceStart(System.getenv("BLOCKLIFT_LAUNCHED_AT"), Instant.now());
+  }
+
+  /**
+   * Seconds from the launcher's start ({@code BLOCKLIFT_LAUNCHED_AT}, bash's $EPOCHREALTIME, µs
+   * precision) to {@code now}; else from the JVM's start. (ProcessHandle's start instant is not
+   * used: on Linux it is computed from the boot time in whole seconds, up to a second off.)
+   */
+  static double secondsSinceStart(String launchedAt, Instant now) {
+    if (launchedAt != null && launchedAt.matches("\\d{1,12}([.,]\\d{1,9})?")) {
+      String[] parts = launchedAt.split("[.,]");
+      long nanos = parts.length == 1 ? 0 : Long.parseLong((parts[1] + "000000000").substring(0, 9));
+      Instant started = Instant.ofEpochSecond(Long.parseLong(parts[0]), nanos);
+      double s = Duration.between(started, now).toNanos() / 1e9;
+      if (s >= 0 && s < 3600) {
+        return s;
+      }
+    }
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
   }
 
   private double now() {
