@@ -91,7 +91,10 @@ public final class Worker implements AutoCloseable {
     }
     if (options.cacheDir().isPresent() && options.diskCache().bytes() > 0) {
       try {
-        tiers.add(DiskTier.open(options.cacheDir().get(), options.diskCache().bytes()));
+        // Verified chunk by chunk as they are read, not all at open: open is on every start's path.
+        tiers.add(
+            DiskTier.open(
+                options.cacheDir().get(), options.diskCache().bytes(), DiskTier.LoadCheck.ON_READ));
       } catch (BlockliftException e) {
         // Another agent holds this cache directory: run on memory alone rather than fail.
         LOG.log(System.Logger.Level.WARNING, "disk cache not used: " + e.getMessage());

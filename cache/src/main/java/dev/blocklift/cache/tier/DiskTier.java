@@ -39,8 +39,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * are the only excess, at most one chunk per concurrent put). Nothing is fsynced: after a crash
  * or power loss a file may be short or garbage, which the load below detects.
  *
- * Load (open): every file is read and re-verified against its name (the ChunkVerifier); corrupt or
- * empty-by-crash files are deleted and counted, leftover ".tmp" files are deleted and counted as
+ * Load (open), LoadCheck.VERIFY_ALL: every file is read and re-verified against its name (the
+ * ChunkVerifier); corrupt or empty-by-crash files are deleted and counted. LoadCheck.ON_READ (what
+ * a worker uses: a run opens the tier on its start-up path, and reading a full 4 GiB cache there
+ * would cost seconds) only lists the files: empty ones are dropped as corrupt, the rest are
+ * verified by the get that first reads them, as every get does anyway. In both modes leftover ".tmp" files are deleted and counted as
  * partial, unknown files are left alone and counted as ignored. The survivors are fed to a fresh
  * policy in (mtime, name) order, oldest first, so the rebuilt policy state depends only on the
  * directory's contents: a restart is deterministic. If the budget shrank, the policy's victims are
@@ -67,6 +70,14 @@ public final class DiskTier extends PolicyBoundedTier {
    * @param evicted valid chunks deleted because they did not fit the budget
    * @param ignored files with names the tier does not own, left in place
    */
+  /** How much of the directory {@link #open} checks before the tier serves. */
+  public enum LoadCheck {
+    /** Read and verify every file at open: O(cache bytes) before the first get. */
+    VERIFY_ALL,
+    /** List the files only; each is verified by the get that reads it (gets always verify). */
+    ON_READ
+  }
+
   public record LoadReport(
       long restored,
       long restoredBytes,
@@ -101,12 +112,18 @@ public final class DiskTier extends PolicyBoundedTier {
 
   /** Opens (creating if needed) a disk tier named {@code disk} with the default policy. */
   public static DiskTier open(Path dir, long capacityBytes) throws IOException {
+    return open(dir, capacityBytes, LoadCheck.VERIFY_ALL);
+  }
+
+  /** The default policy and name verification, with {@code check} at open. */
+  public static DiskTier open(Path dir, long capacityBytes, LoadCheck check) throws IOException {
     return open(
         dir,
         "disk",
         Policies.defaultPolicy(capacityBytes),
         ChunkVerifier.NAME_HASH,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        check);
   }
 
   /**
@@ -119,6 +136,21 @@ public final class DiskTier extends PolicyBoundedTier {
    */
   public static DiskTier open(
       Path dir, String name, EvictionPolicy<ChunkName> policy, ChunkVerifier verifier, Clock clock)
+      throws IOException {
+    return open(dir, name, policy, verifier, clock, LoadCheck.VERIFY_ALL);
+  }
+
+  /**
+   * Opens (creating if needed) the tier in {@code dir}, loading what is there and checking it as
+   * {@code check} says.
+   */
+  public static DiskTier open(
+      Path dir,
+      String name,
+      EvictionPolicy<ChunkName> policy,
+      ChunkVerifier verifier,
+      Clock clock,
+      LoadCheck check)
       throws IOException {
     Path root = dir.toAbsolutePath();
     Files.createDirectories(root);
@@ -141,7 +173,7 @@ public final class DiskTier extends PolicyBoundedTier {
     }
     DiskTier tier = new DiskTier(root, name, policy, verifier, clock, ch, fl);
     try {
-      tier.load();
+      tier.load(check);
     } catch (IOException | RuntimeException e) {
       tier.close();
       throw e;
@@ -151,7 +183,7 @@ public final class DiskTier extends PolicyBoundedTier {
 
   private record Found(ChunkName name, long size, FileTime mtime) {}
 
-  private void load() throws IOException {
+  private void load(LoadCheck check) throws IOException {
     List<Found> found = new ArrayList<>();
     long corrupt = 0;
     long partial = 0;
@@ -178,15 +210,26 @@ public final class DiskTier extends PolicyBoundedTier {
               ignored++;
               continue;
             }
-            byte[] bytes = Files.readAllBytes(f);
-            try {
-              verifier.verify(cn, bytes, describe());
-            } catch (CorruptChunkException e) {
-              Files.deleteIfExists(f);
-              corrupt++;
-              continue;
+            long size;
+            if (check == LoadCheck.VERIFY_ALL) {
+              byte[] bytes = Files.readAllBytes(f);
+              try {
+                verifier.verify(cn, bytes, describe());
+              } catch (CorruptChunkException e) {
+                Files.deleteIfExists(f);
+                corrupt++;
+                continue;
+              }
+              size = bytes.length;
+            } else {
+              size = Files.size(f);
+              if (size == 0) { // a file a crash left empty: no chunk is empty
+                Files.deleteIfExists(f);
+                corrupt++;
+                continue;
+              }
             }
-            found.add(new Found(cn, bytes.length, Files.getLastModifiedTime(f)));
+            found.add(new Found(cn, size, Files.getLastModifiedTime(f)));
           }
         }
       }

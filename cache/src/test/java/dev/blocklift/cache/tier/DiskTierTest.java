@@ -140,6 +140,37 @@ class DiskTierTest extends CacheTierContract {
   }
 
   @Test
+  void onReadOpenListsWithoutReadingAndTheFirstGetOfABadFileIsAMiss() throws IOException {
+    Path dir = tmp.resolve("on-read");
+    List<byte[]> cs = new ArrayList<>();
+    try (DiskTier t = DiskTier.open(dir, 1 << 20)) {
+      for (int i = 0; i < 5; i++) {
+        byte[] c = Chunks.random(90 + i, 4000);
+        cs.add(c);
+        t.put(Chunks.name(c), c);
+      }
+    }
+    ChunkName flipped = Chunks.name(cs.get(0));
+    ChunkName emptied = Chunks.name(cs.get(1));
+    byte[] bad = cs.get(0).clone();
+    bad[17] ^= 0x01;
+    Files.write(dir.resolve(flipped.prefix(2)).resolve(flipped.hex()), bad);
+    Files.write(dir.resolve(emptied.prefix(2)).resolve(emptied.hex()), new byte[0]);
+    try (DiskTier t = DiskTier.open(dir, 1 << 20, DiskTier.LoadCheck.ON_READ)) {
+      DiskTier.LoadReport r = t.loadReport();
+      assertEquals(4, r.restored(), "the flipped file is not read at open: " + r);
+      assertEquals(1, r.corruptDropped(), "an empty file is dropped at open: " + r);
+      assertEquals(Optional.empty(), t.get(flipped), "the first get verifies");
+      assertFalse(Files.exists(t.path(flipped)), "and deletes the bad file");
+      assertEquals(2, t.stats().corruptDropped());
+      for (byte[] c : cs.subList(2, 5)) {
+        assertArrayEquals(c, t.get(Chunks.name(c)).orElseThrow());
+      }
+      assertEquals(3L * 4000, t.sizeBytes());
+    }
+  }
+
+  @Test
   void aFileThatRotsAfterOpenIsAMissAndIsDeleted() throws IOException {
     try (DiskTier t = DiskTier.open(tmp.resolve("rot"), 1 << 20)) {
       byte[] c = Chunks.random(77, 5000);
