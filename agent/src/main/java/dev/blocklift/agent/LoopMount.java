@@ -9,6 +9,11 @@ import java.util.List;
  * An ext4 file system mounted from a file through a loop device (losetup + mount, run as child
  * processes, since the file is served by this very JVM over FUSE). {@link #close} unmounts and
  * detaches; it is safe to call twice.
+ *
+ * <p>The loop device does direct I/O on the FUSE file: without it every block would be cached
+ * twice (ext4's page cache above the loop, the FUSE file's below) and the FUSE file's own readahead
+ * would add to the loop device's, pulling in chunks nothing reads (measured on the python corpus
+ * image: 57 → 51 chunk fetches for {@code python3 -c 'import json'}, and a faster start).
  */
 public final class LoopMount implements AutoCloseable {
   private final String loopDevice;
@@ -24,7 +29,8 @@ public final class LoopMount implements AutoCloseable {
 
   /** Attaches {@code file} to a free loop device and mounts it as ext4 on {@code target}. */
   public static LoopMount mount(Path file, Path target, boolean readOnly) throws IOException {
-    List<String> losetup = new ArrayList<>(List.of("losetup", "--find", "--show"));
+    List<String> losetup =
+        new ArrayList<>(List.of("losetup", "--find", "--show", "--direct-io=on"));
     if (readOnly) {
       losetup.add("--read-only");
     }
