@@ -10,10 +10,10 @@ import java.util.List;
  * processes, since the file is served by this very JVM over FUSE). {@link #close} unmounts and
  * detaches; it is safe to call twice.
  *
- * <p>The loop device does direct I/O on the FUSE file: without it every block would be cached
- * twice (ext4's page cache above the loop, the FUSE file's below) and the FUSE file's own readahead
- * would add to the loop device's, pulling in chunks nothing reads (measured on the python corpus
- * image: 57 → 51 chunk fetches for {@code python3 -c 'import json'}, and a faster start).
+ * <p>The loop device does direct I/O on the FUSE file: without it every block would be cached twice
+ * (ext4's page cache above the loop, the FUSE file's below) and the FUSE file's own readahead would
+ * add to the loop device's, pulling in chunks nothing reads (measured on the python corpus image:
+ * 57 → 51 chunk fetches for {@code python3 -c 'import json'}, and a faster start).
  */
 public final class LoopMount implements AutoCloseable {
   private final String loopDevice;
