@@ -69,7 +69,11 @@ public final class S3ChunkStore implements ChunkStore {
         return true;
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
-          return false;
+          // A 412 on the SDK's retry of this PUT may answer our own earlier attempt, whose
+          // response was lost after the object was written: the chunk is there either way (same
+          // name, same bytes), so only a 412 on the first attempt means another writer stored it.
+          Integer attempts = e.numAttempts();
+          return attempts != null && attempts > 1;
         }
         if (e.statusCode() == 409 && attempt < CONFLICT_RETRIES) {
           pause(attempt);
