@@ -51,7 +51,9 @@ class ContainerRunTest {
             ContainerRun.prepare(
                 work,
                 "blocklift-test-" + ProcessHandle.current().pid(),
-                new LazyDevice(map, f, 4),
+                // Plaintext for the whole device: the loop's direct I/O bypasses any page cache
+                // of the FUSE file, and the test checks that no chunk is fetched twice.
+                new LazyDevice(map, f, map.chunkCount()),
                 config,
                 List.of(
                     "sh",

@@ -126,7 +126,16 @@ class FuseDeviceTest {
         FuseServer fuse = FuseServer.mount(tmp.resolve("fuse"));
         ImageMount m =
             ImageMount.open(
-                fuse, "img", new LazyDevice(map, f, 4), target, true, tmp.resolve("ov"), false)) {
+                fuse,
+                "img",
+                // Plaintext for the whole device: the loop does direct I/O on the FUSE file (no
+                // page cache there), so a smaller cache would refetch evicted chunks, and this test
+                // checks that no chunk is fetched twice.
+                new LazyDevice(map, f, map.chunkCount()),
+                target,
+                true,
+                tmp.resolve("ov"),
+                false)) {
       assertArrayEquals(
           Files.readAllBytes(tmp.resolve("tree").resolve(Ext4Fixture.DATA_FILE)),
           Files.readAllBytes(target.resolve(Ext4Fixture.DATA_FILE)));
