@@ -50,11 +50,7 @@ public final class ManifestChunkMap implements ChunkMap {
 
   /** Distinct non-hole chunks of the image (what the store holds for it). */
   public int distinctChunks() {
-    Set<ChunkName> seen = new HashSet<>();
-    for (int i = 0; i < chunkCount(); i++) {
-      manifest.chunk(i).ifPresent(seen::add);
-    }
-    return seen.size();
+    return manifest.distinctChunks().size();
   }
 
   /** Plaintext bytes of the distinct non-hole chunks: the image's data as stored. */
