@@ -170,13 +170,8 @@ final class ReadAheadInputStream extends InputStream {
 
   /** Makes the reader thread quit after its current read, and waits (bounded) for it to end. */
   void stop() {
-    stopping = true;
-    ready.clear();
-    try {
-      reader.join(TimeUnit.SECONDS.toMillis(30));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    close();
+    awaitReader();
   }
 
   /** Signals the reader thread to quit without waiting; the source's owner closes the source. */
