@@ -40,6 +40,14 @@ public final class LazyDevice implements BlockDevice {
   private final SequentialReadahead readahead;
   private final Executor executor;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.LongAdder fetches =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder fetchedBytes =
+      new java.util.concurrent.atomic.LongAdder();
+  private volatile StringBuilder trace;
+
+  /** Traces longer than this stop recording (a line is ~72 bytes: ~900k chunk reads). */
+  private static final int MAX_TRACE_CHARS = 64 << 20;
 
   /** The executor of read-ahead work when none is given: one virtual thread per chunk. */
   private static final Executor VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
@@ -220,8 +228,44 @@ public final class LazyDevice implements BlockDevice {
     }
   }
 
+  /** Chunks this device fetched (plaintext cache misses), whatever tier served them. */
+  public long fetches() {
+    return fetches.sum();
+  }
+
+  /** Ciphertext bytes this device fetched. */
+  public long fetchedBytes() {
+    return fetchedBytes.sum();
+  }
+
+  /** Starts keeping this device's chunk reads in memory, in the simulator's trace format. */
+  public void recordTrace(String title) {
+    trace = new StringBuilder("# blocklift chunk-access trace: " + title.replace('\n', ' ') + "\n");
+  }
+
+  /** The trace recorded since {@link #recordTrace} (empty if none). */
+  public String trace() {
+    StringBuilder t = trace;
+    if (t == null) {
+      return "";
+    }
+    synchronized (t) {
+      return t.toString();
+    }
+  }
+
   private byte[] decrypt(int index, ChunkName name) throws IOException {
     byte[] ciphertext = fetcher.fetch(name, map.describe());
+    fetches.increment();
+    fetchedBytes.add(ciphertext.length);
+    StringBuilder t = trace;
+    if (t != null) {
+      synchronized (t) {
+        if (t.length() < MAX_TRACE_CHARS) {
+          t.append(name).append(' ').append(ciphertext.length).append('\n');
+        }
+      }
+    }
     byte[] bytes;
     try {
       bytes = map.decrypt(index, ciphertext);

@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
       MountCommand.class,
       UmountCommand.class,
       RunCommand.class,
-      AgentCommand.class,
+      WorkerCommand.class,
       StatsCommand.class,
       CacheNodeCommand.class
     })

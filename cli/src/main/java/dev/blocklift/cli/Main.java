@@ -12,7 +12,8 @@ public final class Main {
           "run", RunCommand::new,
           "mount", MountCommand::new,
           "umount", UmountCommand::new,
-          "agent", AgentCommand::new,
+          "worker", WorkerCommand::new,
+          "agent", WorkerCommand::new,
           "stats", StatsCommand::new);
 
   private Main() {}

@@ -73,8 +73,26 @@ public final class RunCommand implements Callable<Integer> {
               + " in that order, 4 at a time, while the mount is being set up.")
   Path prefetch;
 
+  @Option(
+      names = "--worker",
+      paramLabel = "SOCKET",
+      description =
+          "Run through the worker on SOCKET (default: /run/blocklift/worker.sock, or"
+              + " $BLOCKLIFT_WORKER, when it exists): the launcher hands the run to it.")
+  Path workerSocket;
+
+  @Option(
+      names = "--no-worker",
+      description = "Run in-process (own FUSE mount and caches) even when a worker is running.")
+  boolean noWorker;
+
   @Override
   public Integer call() throws IOException {
+    if (workerSocket != null && !noWorker) {
+      throw new dev.blocklift.core.BlockliftException(
+          "--worker needs the ./blocklift launcher with curl and runc, which hand the run to the"
+              + " worker; this process runs in-process only (--no-worker)");
+    }
     ImageName name = ImageName.parse(image);
     ContainerRun.checkHost(true);
     RunStats stats = new RunStats(name);

@@ -33,11 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code blocklift run}, {@code mount} and {@code umount} end to end, as a user runs them. */
 class AgentCommandsTest {
-  static final byte[] CONFIG =
-      ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
-              + "\"Env\":[\"PATH=/bin\",\"WHO=world\"],\"Cmd\":[\"sh\",\"-c\",\"echo hello $WHO\"]}}")
-          .getBytes(StandardCharsets.UTF_8);
-
   @TempDir Path tmp;
   Path home;
   byte[] data;
@@ -48,49 +43,8 @@ class AgentCommandsTest {
     Requirements.fuse();
     Requirements.loopDevices();
     Requirements.commands("runc", "mkfs.ext4", "setsid");
-    Path tree = tmp.resolve("tree");
-    Files.createDirectories(tree.resolve("bin"));
-    for (String d : List.of("etc", "tmp", "proc", "dev", "sys", "data")) {
-      Files.createDirectories(tree.resolve(d));
-    }
-    Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/busybox"));
-    for (String app : List.of("sh", "echo", "cat")) {
-      Files.createSymbolicLink(tree.resolve("bin").resolve(app), Path.of("busybox"));
-    }
-    data = new byte[2 * 1024 * 1024 + 7];
-    new SplittableRandom(5).nextBytes(data);
-    Files.write(tree.resolve("data/blob"), data);
-    Path img = tmp.resolve("image.ext4");
-    Processes.check(
-        List.of(
-            "mkfs.ext4",
-            "-q",
-            "-F",
-            "-b",
-            "4096",
-            "-E",
-            "root_owner=0:0",
-            "-d",
-            tree.toString(),
-            img.toString(),
-            "24M"));
     home = tmp.resolve("home");
-    try (Store store = Stores.open(home.resolve("store").toString());
-        LocalKeyring keys = LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC())) {
-      new Converter(
-              store,
-              keys,
-              ServiceSecret.loadOrCreate(home.resolve("service-secret")),
-              new SaltRoots(home.resolve("salt-roots.json"), Clock.systemUTC()),
-              tmp.resolve("scratch"),
-              System::nanoTime)
-          .convertDevice(
-              img,
-              Digest.sha256(CONFIG),
-              CONFIG,
-              ConvertOptions.of(ImageName.parse("busybox:1"), TenantId.DEFAULT),
-              ConvertListener.NONE);
-    }
+    data = BusyboxFixture.convert(tmp, home, "busybox:1");
   }
 
   /** Runs the CLI in a child JVM (runc's stdio is the process's own), capturing its output. */

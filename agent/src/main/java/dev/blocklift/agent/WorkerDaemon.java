@@ -1,0 +1,91 @@
+package dev.blocklift.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code blocklift worker}: one long-running process per machine holding the tiers (in the given
+ * {@link Worker}), the mounts and the runs, with its API on a unix socket ({@link WorkerServer}).
+ * Started over the state a previous worker left, it takes those mounts back ({@link WorkerMounts}).
+ */
+public final class WorkerDaemon implements AutoCloseable {
+  private final Worker worker;
+  private final WorkerMounts mounts;
+  private final WorkerRuns runs;
+  private final WorkerServer server;
+  private boolean closed;
+
+  private WorkerDaemon(Worker worker, WorkerMounts mounts, WorkerRuns runs, WorkerServer server) {
+    this.worker = worker;
+    this.mounts = mounts;
+    this.runs = runs;
+    this.server = server;
+  }
+
+  /**
+   * Starts a worker over {@code worker} (which it then owns).
+   *
+   * @param state the worker's state directory (0700): FUSE, mount records, overlays, runs
+   * @param mountRoots where user mounts may go (besides the state directory)
+   */
+  public static WorkerDaemon start(
+      Worker worker,
+      Path state,
+      List<Path> mountRoots,
+      WorkerRuns.Parser parser,
+      WorkerServer.Listen listen)
+      throws IOException {
+    WorkerMounts mounts = WorkerMounts.open(worker, state, new MountTargets(mountRoots));
+    WorkerRuns runs = new WorkerRuns(mounts, parser);
+    try {
+      return new WorkerDaemon(worker, mounts, runs, WorkerServer.start(mounts, runs, listen));
+    } catch (IOException | RuntimeException e) {
+      runs.close();
+      mounts.handOver();
+      throw e;
+    }
+  }
+
+  /** What the start-up cleaned up of a previous worker's state, one line each. */
+  public List<String> cleaned() {
+    return mounts.cleaned();
+  }
+
+  /** How many mounts (user mounts and runs) the worker serves now. */
+  public int mountCount() {
+    return mounts.list().size();
+  }
+
+  public Optional<Integer> tcpPort() {
+    return server.tcpPort();
+  }
+
+  /**
+   * Stops the worker. With {@code unmount}, or when it serves no mount, everything is undone;
+   * otherwise the mounts are handed over for the next worker to take back (an upgrade, SIGTERM).
+   */
+  public synchronized void stop(boolean unmount) throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      server.close();
+      runs.close();
+      if (unmount || mounts.list().isEmpty()) {
+        mounts.close();
+      } else {
+        mounts.handOver();
+      }
+    } finally {
+      worker.close();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    stop(true);
+  }
+}
