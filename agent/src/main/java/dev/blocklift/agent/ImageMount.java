@@ -24,7 +24,25 @@ public final class ImageMount implements AutoCloseable {
   }
 
   /**
-   * Attaches the device to the FUSE directory and loop-mounts it on {@code target}.
+   * Like {@link #open(FuseServer, String, LazyDevice, Path, boolean, Path, boolean, boolean)} for a
+   * target users reach ({@code nodev,nosuid}).
+   */
+  public static ImageMount open(
+      FuseServer fuse,
+      String fileName,
+      LazyDevice lazy,
+      Path target,
+      boolean readOnly,
+      Path overlayDir,
+      boolean keepOverlay)
+      throws IOException {
+    return open(fuse, fileName, lazy, target, readOnly, overlayDir, keepOverlay, true);
+  }
+
+  /**
+   * Attaches the device to the FUSE directory and loop-mounts it on {@code target} ({@code nodev},
+   * and {@code nosuid} when {@code userReachable}: see {@link LoopMount#mount(Path, Path, boolean,
+   * boolean)}).
    *
    * @param overlayDir where the copy-on-write overlay lives (ignored when read-only)
    * @param keepOverlay keep the overlay after close (for a later mount with the same dir)
@@ -36,7 +54,8 @@ public final class ImageMount implements AutoCloseable {
       Path target,
       boolean readOnly,
       Path overlayDir,
-      boolean keepOverlay)
+      boolean keepOverlay,
+      boolean userReachable)
       throws IOException {
     BlockDevice device =
         readOnly
@@ -44,7 +63,7 @@ public final class ImageMount implements AutoCloseable {
             : new CowDevice(lazy, CowOverlay.open(overlayDir, lazy.size()), !keepOverlay);
     Path file = fuse.attach(fileName, device);
     try {
-      LoopMount loop = LoopMount.mount(file, target, readOnly);
+      LoopMount loop = LoopMount.mount(file, target, readOnly, userReachable);
       return new ImageMount(fuse, fileName, device, loop);
     } catch (IOException | RuntimeException e) {
       fuse.detach(fileName);
