@@ -1,7 +1,12 @@
 package dev.blocklift.agent;
 
+import dev.blocklift.core.ChunkName;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * One image presented and mounted: its device (lazy, behind a copy-on-write overlay unless
@@ -24,7 +29,25 @@ public final class ImageMount implements AutoCloseable {
   }
 
   /**
-   * Attaches the device to the FUSE directory and loop-mounts it on {@code target}.
+   * Like {@link #open(FuseServer, String, LazyDevice, Path, boolean, Path, boolean, boolean)} for a
+   * target users reach ({@code nodev,nosuid}).
+   */
+  public static ImageMount open(
+      FuseServer fuse,
+      String fileName,
+      LazyDevice lazy,
+      Path target,
+      boolean readOnly,
+      Path overlayDir,
+      boolean keepOverlay)
+      throws IOException {
+    return open(fuse, fileName, lazy, target, readOnly, overlayDir, keepOverlay, true);
+  }
+
+  /**
+   * Attaches the device to the FUSE directory and loop-mounts it on {@code target} ({@code nodev},
+   * and {@code nosuid} when {@code userReachable}: see {@link LoopMount#mount(Path, Path, boolean,
+   * boolean)}).
    *
    * @param overlayDir where the copy-on-write overlay lives (ignored when read-only)
    * @param keepOverlay keep the overlay after close (for a later mount with the same dir)
@@ -36,15 +59,14 @@ public final class ImageMount implements AutoCloseable {
       Path target,
       boolean readOnly,
       Path overlayDir,
-      boolean keepOverlay)
+      boolean keepOverlay,
+      boolean userReachable)
       throws IOException {
     BlockDevice device =
-        readOnly
-            ? lazy
-            : new CowDevice(lazy, CowOverlay.open(overlayDir, lazy.size()), !keepOverlay);
+        readOnly ? lazy : new CowDevice(lazy, overlay(overlayDir, lazy, keepOverlay), !keepOverlay);
     Path file = fuse.attach(fileName, device);
     try {
-      LoopMount loop = LoopMount.mount(file, target, readOnly);
+      LoopMount loop = LoopMount.mount(file, target, readOnly, userReachable);
       return new ImageMount(fuse, fileName, device, loop);
     } catch (IOException | RuntimeException e) {
       fuse.detach(fileName);
@@ -55,6 +77,47 @@ public final class ImageMount implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * The overlay for a mount of {@code lazy}: a kept one is reused by the next mount of the same
+   * image (keeping its mount id); otherwise the overlay belongs to this mount alone, and one left
+   * in the directory by another mount is refused.
+   */
+  private static CowOverlay overlay(Path dir, LazyDevice lazy, boolean keep) throws IOException {
+    byte[] digest = imageDigest(lazy.map());
+    return keep
+        ? CowOverlay.adopt(dir, lazy.size(), digest)
+        : CowOverlay.open(dir, lazy.size(), CowOverlay.Identity.newMount(digest));
+  }
+
+  /**
+   * The image's manifest digest; for a map not read from a manifest (tests), the SHA-256 of its
+   * geometry and chunk names, which name its content just as well.
+   */
+  static byte[] imageDigest(ChunkMap map) {
+    if (map instanceof ManifestChunkMap m) {
+      byte[] d = HexFormat.of().parseHex(m.manifest().digest().hex());
+      if (d.length == 32) {
+        return d;
+      }
+    }
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    if (map instanceof ManifestChunkMap m) {
+      // A manifest named by a longer digest: the SHA-256 of that name.
+      return sha.digest(m.manifest().digest().toString().getBytes(StandardCharsets.UTF_8));
+    }
+    sha.update((map.chunkSize() + ":" + map.deviceSize()).getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < map.chunkCount(); i++) {
+      sha.update(
+          (":" + map.chunk(i).map(ChunkName::hex).orElse("-")).getBytes(StandardCharsets.UTF_8));
+    }
+    return sha.digest();
   }
 
   public Path target() {

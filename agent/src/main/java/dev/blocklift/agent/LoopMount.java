@@ -27,8 +27,25 @@ public final class LoopMount implements AutoCloseable {
     this.attached = true;
   }
 
-  /** Attaches {@code file} to a free loop device and mounts it as ext4 on {@code target}. */
+  /**
+   * Like {@link #mount(Path, Path, boolean, boolean)} for a target users can reach ({@code
+   * nosuid}).
+   */
   public static LoopMount mount(Path file, Path target, boolean readOnly) throws IOException {
+    return mount(file, target, readOnly, true);
+  }
+
+  /**
+   * Attaches {@code file} to a free loop device and mounts it as ext4 on {@code target}. The mount
+   * is always {@code nodev} (a device node in an image never opens a host device).
+   *
+   * @param userReachable the target is where users reach the image (the {@code mount} command's
+   *     directory): mount it {@code nosuid} as well, so a setuid binary in the image grants
+   *     nothing. A container's lower layer is not (only the container reaches it, through its own
+   *     mount).
+   */
+  public static LoopMount mount(Path file, Path target, boolean readOnly, boolean userReachable)
+      throws IOException {
     List<String> losetup =
         new ArrayList<>(List.of("losetup", "--find", "--show", "--direct-io=on"));
     if (readOnly) {
@@ -39,7 +56,7 @@ public final class LoopMount implements AutoCloseable {
     LoopMount m = new LoopMount(dev, target);
     try {
       // noload: a read-only mount must not replay (write) the journal.
-      String options = readOnly ? "ro,noload" : "rw";
+      String options = options(readOnly, userReachable);
       Commands.check(List.of("mount", "-t", "ext4", "-o", options, dev, target.toString()));
       m.mounted = true;
       return m;
@@ -51,6 +68,11 @@ public final class LoopMount implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The ext4 mount options: {@code ro,noload} or {@code rw}, then {@code nodev[,nosuid]}. */
+  static String options(boolean readOnly, boolean userReachable) {
+    return (readOnly ? "ro,noload" : "rw") + ",nodev" + (userReachable ? ",nosuid" : "");
   }
 
   public String loopDevice() {

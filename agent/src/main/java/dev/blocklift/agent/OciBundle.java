@@ -17,15 +17,22 @@ import java.util.Optional;
 /**
  * Writes an OCI runtime bundle's {@code config.json} from an image config: the process (entrypoint
  * + cmd, or entrypoint + the caller's command, as {@code docker run} does), env, working dir and
- * user; pid/ipc/uts/mount namespaces (the host network is shared); the minimal mounts /proc, /dev,
- * /dev/pts, /dev/shm, /dev/mqueue, /sys; the default capability set of container engines.
+ * user, with {@code noNewPrivileges} and Docker's default capability set (bounding, effective,
+ * permitted; none inheritable or ambient); pid/ipc/uts/mount namespaces and a network namespace
+ * unless the sandbox shares the host's; the mounts runc's default spec has (/proc, a fresh tmpfs
+ * /dev holding only the standard nodes runc creates, /dev/pts, /dev/shm, /dev/mqueue, /sys, a
+ * read-only /sys/fs/cgroup) plus the sandbox's tmpfs mounts; Docker's masked and read-only paths; a
+ * devices cgroup denying every device but runc's standard ones; the sandbox's memory and cpu
+ * limits.
  */
 public final class OciBundle {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final String DEFAULT_PATH =
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  private static final List<String> CAPABILITIES =
+
+  /** Docker's default capabilities (moby's oci/caps defaults), in its order. */
+  static final List<String> CAPABILITIES =
       List.of(
           "CAP_CHOWN",
           "CAP_DAC_OVERRIDE",
@@ -41,6 +48,26 @@ public final class OciBundle {
           "CAP_SYS_CHROOT",
           "CAP_KILL",
           "CAP_AUDIT_WRITE");
+
+  /** Docker's masked paths (a file under /dev/null, a directory under an empty read-only tmpfs). */
+  static final List<String> MASKED_PATHS =
+      List.of(
+          "/proc/asound",
+          "/proc/acpi",
+          "/proc/interrupts",
+          "/proc/kcore",
+          "/proc/keys",
+          "/proc/latency_stats",
+          "/proc/timer_list",
+          "/proc/timer_stats",
+          "/proc/sched_debug",
+          "/proc/scsi",
+          "/sys/firmware",
+          "/sys/devices/virtual/powercap");
+
+  /** Docker's read-only paths. */
+  static final List<String> READONLY_PATHS =
+      List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
   private OciBundle() {}
 
@@ -111,9 +138,17 @@ public final class OciBundle {
     return Optional.empty();
   }
 
-  /** Writes {@code bundle/config.json} for a rootfs at {@code bundle/rootfs}. */
+  /**
+   * Writes {@code bundle/config.json} for a rootfs at {@code bundle/rootfs}, confined as {@code
+   * sandbox} says.
+   */
   public static Path write(
-      Path bundle, ImageConfig config, List<String> command, User user, String hostname)
+      Path bundle,
+      ImageConfig config,
+      List<String> command,
+      User user,
+      String hostname,
+      ContainerRun.Sandbox sandbox)
       throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("ociVersion", "1.0.2");
@@ -141,6 +176,7 @@ public final class OciBundle {
     nofile.put("type", "RLIMIT_NOFILE");
     nofile.put("hard", 1024);
     nofile.put("soft", 1024);
+    // A setuid or file-capability binary in the image grants nothing.
     process.put("noNewPrivileges", true);
 
     ObjectNode r = root.putObject("root");
@@ -149,7 +185,9 @@ public final class OciBundle {
     root.put("hostname", hostname);
 
     ArrayNode mounts = root.putArray("mounts");
-    mount(mounts, "/proc", "proc", "proc", List.of());
+    mount(mounts, "/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"));
+    // A fresh tmpfs: runc creates only the standard nodes in it (null, zero, full, random,
+    // urandom, tty, and the ptmx link); the devices cgroup below keeps it that way for mknod.
     mount(
         mounts,
         "/dev",
@@ -162,38 +200,73 @@ public final class OciBundle {
         "devpts",
         "devpts",
         List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
-    mount(mounts, "/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777"));
+    mount(
+        mounts,
+        "/dev/shm",
+        "tmpfs",
+        "shm",
+        List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"));
     mount(mounts, "/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"));
     mount(mounts, "/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"));
+    mount(
+        mounts,
+        "/sys/fs/cgroup",
+        "cgroup",
+        "cgroup",
+        List.of("nosuid", "noexec", "nodev", "relatime", "ro"));
+    for (ContainerRun.Sandbox.TmpfsMount t : sandbox.tmpfs()) {
+      List<String> options = new ArrayList<>(List.of("nosuid", "nodev", "mode=1777"));
+      t.size().ifPresent(s -> options.add("size=" + s.bytes()));
+      mount(mounts, t.path(), "tmpfs", "tmpfs", options);
+    }
 
     ObjectNode linux = root.putObject("linux");
     ArrayNode ns = linux.putArray("namespaces");
-    for (String type : List.of("pid", "ipc", "uts", "mount")) {
-      ns.addObject().put("type", type);
+    List<String> namespaces = new ArrayList<>(List.of("pid", "ipc", "uts", "mount"));
+    if (sandbox.network() == ContainerRun.Sandbox.Network.NONE) {
+      // runc brings up lo in a new network namespace, and nothing else.
+      namespaces.add("network");
     }
+    namespaces.forEach(type -> ns.addObject().put("type", type));
+    ObjectNode resources = linux.putObject("resources");
+    // Deny every device; runc allows back its standard ones (null, zero, full, tty, urandom,
+    // random, ptmx and pts), so a node made with CAP_MKNOD in /dev cannot be opened.
+    ObjectNode denyAll = resources.putArray("devices").addObject();
+    denyAll.put("allow", false);
+    denyAll.put("access", "rwm");
+    sandbox.memory().ifPresent(m -> resources.putObject("memory").put("limit", m.bytes()));
+    sandbox
+        .cpuQuotaMicros()
+        .ifPresent(
+            q -> {
+              ObjectNode cpu = resources.putObject("cpu");
+              cpu.put("quota", q);
+              cpu.put("period", ContainerRun.Sandbox.CPU_PERIOD_US);
+            });
     ArrayNode masked = linux.putArray("maskedPaths");
-    for (String p :
-        List.of(
-            "/proc/acpi",
-            "/proc/kcore",
-            "/proc/keys",
-            "/proc/latency_stats",
-            "/proc/timer_list",
-            "/proc/timer_stats",
-            "/proc/sched_debug",
-            "/sys/firmware",
-            "/proc/scsi")) {
-      masked.add(p);
-    }
+    maskedPaths().forEach(masked::add);
     ArrayNode ro = linux.putArray("readonlyPaths");
-    for (String p :
-        List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")) {
-      ro.add(p);
-    }
+    READONLY_PATHS.forEach(ro::add);
     Files.createDirectories(bundle.resolve("rootfs"));
     Path file = bundle.resolve("config.json");
     Files.write(file, JSON.writeValueAsBytes(root));
     return file;
+  }
+
+  /** {@link #MASKED_PATHS} and, as Docker does, each CPU's thermal_throttle directory. */
+  static List<String> maskedPaths() {
+    List<String> paths = new ArrayList<>(MASKED_PATHS);
+    Path cpus = Path.of("/sys/devices/system/cpu");
+    try (var s = Files.list(cpus)) {
+      s.filter(p -> p.getFileName().toString().matches("cpu\\d+"))
+          .map(p -> p.resolve("thermal_throttle"))
+          .filter(Files::isDirectory)
+          .sorted()
+          .forEach(p -> paths.add(p.toString()));
+    } catch (IOException e) {
+      // No sysfs here: nothing more to mask.
+    }
+    return paths;
   }
 
   private static void mount(

@@ -49,6 +49,8 @@ public final class RunCommand implements Callable<Integer> {
 
   @Mixin WorkerOptions worker;
 
+  @Mixin SandboxOptions sandbox;
+
   @Option(
       names = "--stats-json",
       paramLabel = "FILE",
@@ -120,7 +122,13 @@ public final class RunCommand implements Callable<Integer> {
               prefetch == null ? null : Prefetcher.start(w.fetcher(), img.map(), prefetch, 4);
           ContainerRun run =
               ContainerRun.prepare(
-                  work, id, ContainerRun.await(fuseAhead), img.device(), img.config(), command)) {
+                  work,
+                  id,
+                  ContainerRun.await(fuseAhead),
+                  img.device(),
+                  img.config(),
+                  command,
+                  sandbox.sandbox())) {
         unguard(guard);
         stats.mounted();
         exit = run.run();
