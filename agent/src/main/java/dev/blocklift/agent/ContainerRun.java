@@ -353,43 +353,75 @@ public final class ContainerRun implements AutoCloseable {
   private void setUp(LazyDevice device, ImageConfig config, List<String> command, Sandbox sandbox)
       throws IOException {
     Path lower = work.resolve("lower");
-    Path scratch = work.resolve("scratch");
-    Path rootfs = bundle().resolve("rootfs");
-    for (Path p : List.of(lower, scratch, rootfs)) {
-      Files.createDirectories(p);
-    }
+    Files.createDirectories(lower);
     // The image, read-only and nodev; not nosuid (only the container reaches it, through the
     // overlay, and no_new_privs already makes a setuid bit grant nothing there).
     mount =
         own(ImageMount.open(fuse, "image", device, lower, true, work.resolve("-"), false, false));
-    own(
-        KernelMount.mount(
-            "tmpfs",
-            "blocklift-scratch",
-            "size=" + sandbox.scratch().bytes() + ",mode=0700,nodev,nosuid",
-            scratch));
-    Path upper = upperDir();
-    Path overlayWork = scratch.resolve("work");
-    Files.createDirectory(upper);
-    Files.createDirectory(overlayWork);
-    // The merged root takes the upper directory's owner and mode: give it the image's.
-    for (String attr : List.of("unix:uid", "unix:gid", "unix:mode")) {
-      Files.setAttribute(upper, attr, Files.getAttribute(lower, attr));
+    List<Path> mounts = mountSandbox(work, lower, sandbox, config, command);
+    for (Path p : mounts.reversed()) {
+      own(new KernelMount(p));
     }
-    own(
-        KernelMount.mount(
-            "overlay",
-            "blocklift-rootfs",
-            "lowerdir="
-                + overlayPath(lower)
-                + ",upperdir="
-                + overlayPath(upper)
-                + ",workdir="
-                + overlayPath(overlayWork)
-                + ",nodev",
-            rootfs));
-    OciBundle.User user = OciBundle.user(config.user(), rootfs);
-    OciBundle.write(bundle(), config, command, user, "blocklift", sandbox);
+  }
+
+  /**
+   * Assembles a sandbox's rootfs over the image mounted read-only on {@code lower}: a tmpfs
+   * scratch of the sandbox's size ({@code work/scratch}: nodev, nosuid, 0700) holding the upper
+   * and work directories, an overlayfs (nodev) on {@code work/bundle/rootfs}, and the bundle's
+   * config.json. On failure, what was mounted is unmounted again.
+   *
+   * @return the mount points made, in the order to unmount them (rootfs, then scratch)
+   */
+  static List<Path> mountSandbox(
+      Path work, Path lower, Sandbox sandbox, ImageConfig config, List<String> command)
+      throws IOException {
+    Path scratch = work.resolve("scratch");
+    Path bundle = work.resolve("bundle");
+    Path rootfs = bundle.resolve("rootfs");
+    for (Path p : List.of(scratch, rootfs)) {
+      Files.createDirectories(p);
+    }
+    Deque<KernelMount> made = new ArrayDeque<>();
+    try {
+      made.push(
+          KernelMount.mount(
+              "tmpfs",
+              "blocklift-scratch",
+              "size=" + sandbox.scratch().bytes() + ",mode=0700,nodev,nosuid",
+              scratch));
+      Path upper = scratch.resolve("upper");
+      Path overlayWork = scratch.resolve("work");
+      Files.createDirectory(upper);
+      Files.createDirectory(overlayWork);
+      // The merged root takes the upper directory's owner and mode: give it the image's.
+      for (String attr : List.of("unix:uid", "unix:gid", "unix:mode")) {
+        Files.setAttribute(upper, attr, Files.getAttribute(lower, attr));
+      }
+      made.push(
+          KernelMount.mount(
+              "overlay",
+              "blocklift-rootfs",
+              "lowerdir="
+                  + overlayPath(lower)
+                  + ",upperdir="
+                  + overlayPath(upper)
+                  + ",workdir="
+                  + overlayPath(overlayWork)
+                  + ",nodev",
+              rootfs));
+      OciBundle.User user = OciBundle.user(config.user(), rootfs);
+      OciBundle.write(bundle, config, command, user, "blocklift", sandbox);
+      return List.of(rootfs, scratch);
+    } catch (IOException | RuntimeException e) {
+      while (!made.isEmpty()) {
+        try {
+          made.pop().close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
   }
 
   private static String overlayPath(Path p) {
@@ -574,7 +606,7 @@ public final class ContainerRun implements AutoCloseable {
     private final Path target;
     private boolean mounted = true;
 
-    private KernelMount(Path target) {
+    KernelMount(Path target) {
       this.target = target;
     }
 

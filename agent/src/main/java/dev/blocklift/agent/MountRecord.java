@@ -45,7 +45,7 @@ record MountRecord(
     long clientPid,
     long clientStart) {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern ID = Pattern.compile("[a-z0-9]{8,40}");
+  private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
 
   MountRecord {
     if (id == null || !ID.matcher(id).matches()) {
@@ -115,11 +115,17 @@ record MountRecord(
     return out;
   }
 
+  /** A new mount id: a random UUID's 32 hex digits. */
   static String newId() {
-    String s = java.util.UUID.randomUUID().toString().replace("-", "");
-    if (!ID.matcher(s).matches()) {
-      throw new BlockliftException("bad generated id " + s);
+    return java.util.UUID.randomUUID().toString().replace("-", "");
+  }
+
+  /** The UUID a mount id spells. */
+  static java.util.UUID uuid(String id) {
+    if (id.length() != 32) {
+      throw new BlockliftException("mount id " + id + " is not 32 hex digits");
     }
-    return s.substring(0, 20);
+    return new java.util.UUID(
+        Long.parseUnsignedLong(id.substring(0, 16), 16), Long.parseUnsignedLong(id.substring(16), 16));
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -152,7 +153,8 @@ final class WorkerMounts implements AutoCloseable {
 
   private static Live reopen(Worker worker, Path state, MountRecord r) throws IOException {
     Worker.Image image = worker.open(ImageName.parse(r.image()));
-    if (!image.manifestDigest().equals(r.manifestDigest())) {
+    String digest = digestHex(image);
+    if (!digest.equals(r.manifestDigest())) {
       image.device().close();
       throw new BlockliftException(
           "the store's manifest of "
@@ -160,7 +162,7 @@ final class WorkerMounts implements AutoCloseable {
               + " is no longer the one mounted (was "
               + r.manifestDigest()
               + ", now "
-              + image.manifestDigest()
+              + digest
               + ")");
     }
     if (r.readOnly()) {
@@ -176,7 +178,11 @@ final class WorkerMounts implements AutoCloseable {
   }
 
   static CowOverlay.Identity identity(MountRecord r) {
-    return CowOverlay.Identity.of(r.id(), r.manifestDigest());
+    return new CowOverlay.Identity(MountRecord.uuid(r.id()), HexFormat.of().parseHex(r.manifestDigest()));
+  }
+
+  private static String digestHex(Worker.Image image) {
+    return HexFormat.of().formatHex(ImageMount.imageDigest(image.map()));
   }
 
   /** Mounts {@code image} on the user's {@code dir} (nodev, nosuid). */
@@ -217,7 +223,7 @@ final class WorkerMounts implements AutoCloseable {
             kind,
             "mounting",
             image.toString(),
-            img.manifestDigest(),
+            digestHex(img),
             target.toString(),
             readOnly,
             "",

@@ -83,7 +83,10 @@ public final class WorkerRuns implements AutoCloseable {
         lazy.recordTrace("run " + req.image());
       }
       List<String> extra =
-          SandboxRootfs.assemble(work, lower, req.sandbox(), live.config(), req.command());
+          ContainerRun.mountSandbox(work, lower, req.sandbox(), live.config(), req.command())
+              .stream()
+              .map(Path::toString)
+              .toList();
       mounts.update(live.record().withLoop(live.record().loopDevice(), extra));
     } catch (IOException | RuntimeException e) {
       try {

@@ -51,7 +51,7 @@ final class WorkerRunParser implements WorkerRuns.Parser {
     return new WorkerRuns.RunRequest(
         ImageName.parse(run.image),
         List.copyOf(run.command),
-        run.sandbox.toSandbox(),
+        run.sandbox.sandbox(),
         Optional.ofNullable(run.statsJson).map(cwd::resolve),
         Optional.ofNullable(run.trace).map(cwd::resolve));
   }
