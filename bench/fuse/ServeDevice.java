@@ -12,26 +12,27 @@ import dev.blocklift.core.ByteSize;
 import dev.blocklift.core.ImageName;
 import dev.blocklift.store.FsyncPolicy;
 import dev.blocklift.store.local.LocalStoreProvider;
+import dev.blocklift.cache.tier.MemoryTier;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 
 void main(String[] args) throws Exception {
   Path home = Path.of(args[0]);
   Worker.Options options =
       new Worker.Options(
-          ByteSize.parse("512MiB"),
-          Optional.empty(),
-          ByteSize.parse("0"),
           Duration.ofSeconds(30),
           TenantId.DEFAULT,
           ByteSize.ofKiB(512L * Integer.parseInt(args[3])),
           -1);
   try (Worker worker =
           Worker.open(
-              LocalStoreProvider.open(home.resolve("store"), FsyncPolicy.FULL),
-              LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+              Worker.Parts.overStore(
+                  LocalStoreProvider.open(home.resolve("store"), FsyncPolicy.FULL),
+                  LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+                  List.of(new MemoryTier(ByteSize.parse("512MiB").bytes())),
+                  Duration.ofSeconds(30)),
               options);
       FuseServer fuse = FuseServer.mount(Path.of(args[2]))) {
     fuse.attach("image", worker.open(ImageName.parse(args[1])).device());

@@ -3,8 +3,6 @@ package dev.blocklift.agent;
 import dev.blocklift.cache.CacheTier;
 import dev.blocklift.cache.chain.CachingSource;
 import dev.blocklift.cache.chain.TieredSource;
-import dev.blocklift.cache.tier.DiskTier;
-import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.chunk.KeyService;
 import dev.blocklift.chunk.OpenedManifest;
 import dev.blocklift.chunk.TenantId;
@@ -14,45 +12,73 @@ import dev.blocklift.core.ImageName;
 import dev.blocklift.image.ImageConfig;
 import dev.blocklift.store.Store;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
- * What one worker shares across all its images and mounts: the store, the local tier chain (memory
- * → disk → store, ciphertext only), and the fetcher on top (single flight + timeout). {@link #open}
- * turns an image name into a lazy device.
+ * What one worker shares across all its images and mounts: the store, the tier chain it is given
+ * (memory → disk → fleet → store, ciphertext only), and the fetcher on top (single flight +
+ * timeout). {@link #open(ImageName)} turns an image name into a lazy device. The worker does not
+ * choose or build its tiers: its caller composes them (the CLI's {@code ReadPath}) and hands them
+ * over in {@link Parts}.
  */
 public final class Worker implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-
   /**
-   * How a worker is set up.
+   * How a worker presents images.
    *
-   * @param cacheDir the disk tier's directory (empty = no disk tier)
+   * @param fetchTimeout a chunk not had within this fails the read
    * @param plaintextCache decrypted chunks kept in memory, shared by all devices of the worker
    *     (each device sees only its own)
    * @param readaheadChunks chunks fetched ahead of a sequential reader; -1 = the default for the
    *     plaintext cache's size ({@link LazyDevice#readaheadFor}), 0 = none
    */
   public record Options(
-      ByteSize memoryCache,
-      Optional<Path> cacheDir,
-      ByteSize diskCache,
-      Duration fetchTimeout,
-      TenantId tenant,
-      ByteSize plaintextCache,
-      int readaheadChunks) {
+      Duration fetchTimeout, TenantId tenant, ByteSize plaintextCache, int readaheadChunks) {
     public Options {
       if (readaheadChunks < -1) {
         throw new IllegalArgumentException(
             "readahead must be -1 (default), 0 (none) or a number of chunks, got "
                 + readaheadChunks);
       }
+      if (fetchTimeout.isNegative() || fetchTimeout.isZero()) {
+        throw new IllegalArgumentException("fetch timeout must be positive, got " + fetchTimeout);
+      }
+    }
+  }
+
+  /**
+   * The ready-made read path a worker runs on; the worker owns all of it once opened.
+   *
+   * @param chain the tier chain, whose bottom ({@link TieredSource#authority()}) leads to {@code
+   *     storeCounter}, possibly through the cache fleet
+   * @param storeCounter the store's chunk source, counted: the chain's last step
+   * @param extraMetrics Prometheus text of parts the chain does not report itself (the fleet)
+   * @param closeables closed after the tiers, before keys and store (the fleet client, watchers)
+   */
+  public record Parts(
+      Store store,
+      KeyService keys,
+      TieredSource chain,
+      StoreCounter storeCounter,
+      Supplier<String> extraMetrics,
+      List<AutoCloseable> closeables) {
+    public Parts {
+      closeables = List.copyOf(closeables);
+    }
+
+    /**
+     * Ready tiers straight over the store (no fleet): for tests, benchmarks and embedders that do
+     * not go through the CLI's composition root.
+     */
+    public static Parts overStore(
+        Store store, KeyService keys, List<? extends CacheTier> tiers, Duration fetchTimeout) {
+      StoreCounter counter = new StoreCounter(store.chunks());
+      TieredSource chain =
+          TieredSource.of(tiers, counter, CachingSource.Options.withTimeout(fetchTimeout));
+      return new Parts(store, keys, chain, counter, () -> "", List.of());
     }
   }
 
@@ -60,47 +86,28 @@ public final class Worker implements AutoCloseable {
   public record Image(
       ImageName name, ManifestChunkMap map, ImageConfig config, LazyDevice device) {}
 
+  private final Parts parts;
   private final Store store;
   private final KeyService keys;
   private final Options options;
-  private final List<CacheTier> tiers;
   private final TieredSource chain;
   private final ChunkFetcher fetcher;
-  private final StoreCounter storeCounter;
   private final PlaintextCache plaintext;
   private final ExecutorService readaheadThreads = Executors.newVirtualThreadPerTaskExecutor();
 
-  private Worker(Store store, KeyService keys, Options options, List<CacheTier> tiers) {
-    this.store = store;
-    this.keys = keys;
+  private Worker(Parts parts, Options options) {
+    this.parts = parts;
+    this.store = parts.store();
+    this.keys = parts.keys();
     this.options = options;
-    this.tiers = tiers;
-    this.storeCounter = new StoreCounter(store.chunks());
+    this.chain = parts.chain();
     this.plaintext = new PlaintextCache(options.plaintextCache().bytes());
-    this.chain =
-        TieredSource.of(
-            tiers, storeCounter, CachingSource.Options.withTimeout(options.fetchTimeout()));
     this.fetcher = new ChunkFetcher(chain, options.fetchTimeout());
   }
 
-  /** Opens the tiers over {@code store}; takes ownership of store and keys. */
-  public static Worker open(Store store, KeyService keys, Options options) throws IOException {
-    List<CacheTier> tiers = new ArrayList<>();
-    if (options.memoryCache().bytes() > 0) {
-      tiers.add(new MemoryTier(options.memoryCache().bytes()));
-    }
-    if (options.cacheDir().isPresent() && options.diskCache().bytes() > 0) {
-      try {
-        // Verified chunk by chunk as they are read, not all at open: open is on every start's path.
-        tiers.add(
-            DiskTier.open(
-                options.cacheDir().get(), options.diskCache().bytes(), DiskTier.LoadCheck.ON_READ));
-      } catch (BlockliftException e) {
-        // Another agent holds this cache directory: run on memory alone rather than fail.
-        LOG.log(System.Logger.Level.WARNING, "disk cache not used: " + e.getMessage());
-      }
-    }
-    return new Worker(store, keys, options, tiers);
+  /** A worker over ready parts; takes ownership of all of them (closed by {@link #close()}). */
+  public static Worker open(Parts parts, Options options) {
+    return new Worker(parts, options);
   }
 
   public ChunkFetcher fetcher() {
@@ -117,7 +124,7 @@ public final class Worker implements AutoCloseable {
 
   /** What reached the chunk store itself (GETs, bytes, distinct chunks). */
   public StoreCounter storeCounter() {
-    return storeCounter;
+    return parts.storeCounter();
   }
 
   /** Fetches and opens the manifest of {@code name}: its lazy device and config. */
@@ -146,11 +153,12 @@ public final class Worker implements AutoCloseable {
         name, map, config, new LazyDevice(map, fetcher, plaintext, readahead, readaheadThreads));
   }
 
-  /** Prometheus text of the tiers, the chain and the fetcher. */
+  /** Prometheus text of the tiers, the chain, the fetcher, the store and the fleet if any. */
   public String prometheus() {
     return chain.prometheus("blocklift")
         + fetcher.metrics().prometheus()
-        + storeCounter.prometheus();
+        + parts.storeCounter().prometheus()
+        + parts.extraMetrics().get();
   }
 
   @Override
@@ -158,15 +166,26 @@ public final class Worker implements AutoCloseable {
     readaheadThreads.shutdownNow();
     fetcher.close();
     IOException failure = null;
-    for (CacheTier t : tiers) {
+    for (CacheTier t : chain.tiers()) {
       try {
         t.close();
       } catch (IOException e) {
         failure = e;
       }
     }
+    for (AutoCloseable c : parts.closeables()) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        failure = e instanceof IOException io ? io : new IOException(e);
+      }
+    }
     try {
       keys.close();
+    } catch (RuntimeException e) {
+      failure = new IOException("closing the key service: " + e.getMessage(), e);
+    }
+    try {
       store.close();
     } catch (IOException e) {
       failure = e;

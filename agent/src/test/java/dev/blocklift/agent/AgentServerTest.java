@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.chunk.TenantId;
 import dev.blocklift.chunk.keys.LocalKeyring;
 import dev.blocklift.core.ByteSize;
@@ -20,7 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,21 +39,17 @@ class AgentServerTest {
     WorkerEndToEndTest.convertFixture(tmp, home, "busybox:1");
     byte[] data = Files.readAllBytes(tmp.resolve("tree").resolve(Ext4Fixture.DATA_FILE));
     Worker.Options options =
-        new Worker.Options(
-            ByteSize.ofMiB(64),
-            Optional.empty(),
-            ByteSize.ofBytes(0),
-            Duration.ofSeconds(20),
-            TenantId.DEFAULT,
-            ByteSize.ofMiB(2),
-            -1);
+        new Worker.Options(Duration.ofSeconds(20), TenantId.DEFAULT, ByteSize.ofMiB(2), -1);
     Path a = Files.createDirectories(tmp.resolve("a"));
     Path b = Files.createDirectories(tmp.resolve("b"));
     HttpClient http = HttpClient.newHttpClient();
     try (Worker w =
             Worker.open(
-                Stores.open(home.resolve("store").toString()),
-                LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+                Worker.Parts.overStore(
+                    Stores.open(home.resolve("store").toString()),
+                    LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+                    List.of(new MemoryTier(ByteSize.ofMiB(64).bytes())),
+                    Duration.ofSeconds(20)),
                 options);
         AgentServer agent =
             AgentServer.start(

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.cache.CacheTier;
+import dev.blocklift.cache.tier.DiskTier;
+import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.chunk.SaltRoots;
 import dev.blocklift.chunk.ServiceSecret;
 import dev.blocklift.chunk.TenantId;
@@ -28,7 +30,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,14 +79,7 @@ class WorkerEndToEndTest {
     Path home = tmp.resolve("home");
     byte[] device = convertFixture(tmp, home, "busybox:1");
     Worker.Options options =
-        new Worker.Options(
-            ByteSize.ofMiB(64),
-            Optional.of(home.resolve("cache")),
-            ByteSize.ofMiB(256),
-            Duration.ofSeconds(20),
-            TenantId.DEFAULT,
-            ByteSize.ofMiB(2),
-            -1);
+        new Worker.Options(Duration.ofSeconds(20), TenantId.DEFAULT, ByteSize.ofMiB(2), -1);
     Store store = Stores.open(home.resolve("store").toString());
     long storedBytes;
     try (Stream<StoredChunk> s = store.chunks().list()) {
@@ -93,7 +87,17 @@ class WorkerEndToEndTest {
     }
     try (Worker w =
         Worker.open(
-            store, LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()), options)) {
+            Worker.Parts.overStore(
+                store,
+                LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+                List.of(
+                    new MemoryTier(ByteSize.ofMiB(64).bytes()),
+                    DiskTier.open(
+                        home.resolve("cache"),
+                        ByteSize.ofMiB(256).bytes(),
+                        DiskTier.LoadCheck.ON_READ)),
+                Duration.ofSeconds(20)),
+            options)) {
       Worker.Image image = w.open(ImageName.parse("busybox:1"));
       assertEquals(device.length, image.device().size());
       Path out = tmp.resolve("out.txt");

@@ -84,16 +84,17 @@ public final class ConvertCommand implements Callable<Integer> {
     if (uploads < 1) {
       throw new IllegalArgumentException("--uploads must be at least 1, got " + uploads);
     }
+    WorkerConfig config = options.config();
     int cores = Runtime.getRuntime().availableProcessors();
     ConvertOptions o =
-        ConvertOptions.of(imageName, options.tenant())
+        ConvertOptions.of(imageName, config.tenant())
             .withChunkSize(size)
             .withConcurrency(cores, uploads, 2 * cores);
-    Home home = options.home();
+    Home home = config.home();
     boolean bars = !json && ConvertProgress.onTerminal();
     ConvertResult r;
-    try (Store store = home.openStore(options.store);
-        KeyService keys = home.keys();
+    try (Store store = ReadPath.store(config);
+        KeyService keys = ReadPath.keys(config);
         ImageSource source = ImageSourceOpener.open(ref, registry);
         ConvertProgress progress = bars ? new ConvertProgress() : null) {
       Converter c =

@@ -3,11 +3,10 @@ package dev.blocklift.cli;
 import dev.blocklift.convert.GarbageCollector;
 import dev.blocklift.convert.GcResult;
 import dev.blocklift.core.ByteSize;
+import dev.blocklift.core.TimeSpan;
 import dev.blocklift.store.Store;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -35,7 +34,8 @@ public final class GcCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "24h",
       description =
-          "Spare chunks younger than this: 90s, 30m, 24h, 7d or ISO-8601 (default: ${DEFAULT-VALUE}).")
+          "Spare chunks younger than this: 500ms, 90s, 30m, 24h, 7d or ISO-8601 PT1H (default:"
+              + " ${DEFAULT-VALUE}).")
   String grace;
 
   @Option(names = "--json", description = "Print the result as JSON.")
@@ -45,10 +45,15 @@ public final class GcCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Duration g = parseDuration(grace);
+    TimeSpan g;
+    try {
+      g = TimeSpan.parse(grace);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--grace: " + e.getMessage(), e);
+    }
     GcResult r;
-    try (Store store = options.home().openStore(options.store)) {
-      r = new GarbageCollector(store, Clock.systemUTC()).collect(g, dryRun);
+    try (Store store = ReadPath.store(options.config())) {
+      r = new GarbageCollector(store, Clock.systemUTC()).collect(g.toDuration(), dryRun);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -65,41 +70,12 @@ public final class GcCommand implements Callable<Integer> {
           r.swept(),
           ByteSize.format(r.bytesSwept()),
           r.young(),
-          grace,
+          g,
           r.missing() > 0
               ? "; WARNING: " + r.missing() + " referenced chunks missing (run verify)"
               : "");
     }
     out.flush();
     return 0;
-  }
-
-  /** {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 0} or ISO-8601 ({@code PT1H}). */
-  static Duration parseDuration(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (t.equals("0")) {
-        return Duration.ZERO;
-      }
-      if (t.startsWith("p")) {
-        return Duration.parse(t.toUpperCase(Locale.ROOT));
-      }
-      long n = Long.parseLong(t.substring(0, t.length() - 1));
-      Duration d =
-          switch (t.charAt(t.length() - 1)) {
-            case 's' -> Duration.ofSeconds(n);
-            case 'm' -> Duration.ofMinutes(n);
-            case 'h' -> Duration.ofHours(n);
-            case 'd' -> Duration.ofDays(n);
-            default -> throw new NumberFormatException();
-          };
-      if (d.isNegative()) {
-        throw new NumberFormatException();
-      }
-      return d;
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw new IllegalArgumentException(
-          "--grace must look like 90s, 30m, 24h, 7d or PT1H, got \"" + text + "\"", e);
-    }
   }
 }

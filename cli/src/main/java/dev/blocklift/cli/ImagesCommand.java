@@ -33,7 +33,7 @@ public final class ImagesCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     List<Map<String, Object>> rows = new ArrayList<>();
-    try (Store store = options.home().openStore(options.store)) {
+    try (Store store = ReadPath.store(options.config())) {
       for (ImageName n : store.manifests().list()) {
         Optional<byte[]> bytes = store.manifests().get(n);
         if (bytes.isEmpty()) {

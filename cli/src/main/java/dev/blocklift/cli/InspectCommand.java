@@ -51,9 +51,10 @@ public final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ImageName n = ImageName.parse(name);
-    Home home = options.home();
+    WorkerConfig config = options.config();
+    Home home = config.home();
     Map<String, Object> m = new LinkedHashMap<>();
-    try (Store store = home.openStore(options.store)) {
+    try (Store store = ReadPath.store(config)) {
       byte[] bytes =
           store
               .manifests()
@@ -84,9 +85,9 @@ public final class InspectCommand implements Callable<Integer> {
         m.put("chunkNames", list);
       }
       if (open) {
-        try (KeyService keys = home.keys()) {
+        try (KeyService keys = ReadPath.keys(config)) {
           OpenedManifest opened =
-              new ImageVerifier(store, keys, home.roots(), 1).open(n, options.tenant());
+              new ImageVerifier(store, keys, home.roots(), 1).open(n, config.tenant());
           m.put("sealed", "authentic");
           m.put("keys", opened.manifest().dataChunkCount());
         }

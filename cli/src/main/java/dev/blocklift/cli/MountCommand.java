@@ -70,7 +70,7 @@ public final class MountCommand implements Callable<Integer> {
       throw new BlockliftException("mount point " + dir + " is not a directory; create it first");
     }
     ContainerRun.checkHost(false);
-    worker.options(); // validate sizes and timeout before starting anything
+    worker.config(); // validate the flags and config file before starting anything
     Path state = MountState.stateDir(dir);
     Path overlay =
         overlayDir != null

@@ -6,18 +6,12 @@ import dev.blocklift.agent.MountState;
 import dev.blocklift.agent.Prefetcher;
 import dev.blocklift.agent.Worker;
 import dev.blocklift.cache.sim.TraceRecorder;
-import dev.blocklift.chunk.TenantId;
-import dev.blocklift.core.ByteSize;
 import dev.blocklift.core.ImageName;
-import dev.blocklift.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -195,168 +189,96 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** The options every command that reads images shares: store, keys, cache tiers, timeout. */
+  /**
+   * The options every command that runs images shares: {@link HomeOptions} plus the fleet and the
+   * cache tiers. Each flag overrides the key of the same name in {@code HOME/config.properties};
+   * {@link ReadPath} builds the worker from the result.
+   */
   public static final class WorkerOptions {
-    @Option(
-        names = "--home",
-        paramLabel = "DIR",
-        description = "blocklift home: keyring, cache (default: $BLOCKLIFT_HOME or ~/.blocklift).")
-    Path home;
+    @Mixin HomeOptions homeOptions;
 
     @Option(
-        names = "--store",
-        paramLabel = "URI",
+        names = "--fleet",
+        paramLabel = "FILE",
         description =
-            "Chunk store URI (default: store= in HOME/config.properties, else HOME/store).")
-    String store;
-
-    @Option(
-        names = "--tenant",
-        paramLabel = "T",
-        defaultValue = "default",
-        description = "Tenant whose key opens the manifest (default: ${DEFAULT-VALUE}).")
-    String tenant;
+            "Cache fleet membership: host:port lines (# comments), re-read when it changes; empty"
+                + " or missing = no fleet (default: fleet=, else none).")
+    Path fleet;
 
     @Option(
         names = "--cache-dir",
         paramLabel = "DIR",
-        description = "Local disk cache tier directory (default: HOME/cache).")
+        description = "Local disk cache tier directory (default: cache-dir=, else HOME/cache).")
     Path cacheDir;
 
     @Option(
         names = "--memory-cache",
         paramLabel = "SIZE",
-        defaultValue = "512MiB",
-        description = "Memory cache tier size, e.g. 512MiB (default: ${DEFAULT-VALUE}; 0 = none).")
+        description = "Memory cache tier size, e.g. 512MiB (default: 512MiB; 0 = none).")
     String memoryCache;
 
     @Option(
         names = "--disk-cache",
         paramLabel = "SIZE",
-        defaultValue = "4GiB",
-        description = "Disk cache tier size, e.g. 4GiB (default: ${DEFAULT-VALUE}; 0 = none).")
+        description = "Disk cache tier size, e.g. 4GiB (default: 4GiB; 0 = none).")
     String diskCache;
 
     @Option(
         names = "--fetch-timeout",
-        paramLabel = "DURATION",
-        defaultValue = "30s",
+        paramLabel = "SPAN",
         description =
-            "A chunk not had within this fails the read with EIO, e.g. 500ms, 30s"
-                + " (default: ${DEFAULT-VALUE}).")
+            "A chunk not had within this fails the read with EIO, e.g. 500ms, 30s, 2m, 1h"
+                + " (default: 30s).")
     String fetchTimeout;
 
     @Option(
         names = "--plaintext-cache",
         paramLabel = "SIZE",
-        defaultValue = "256MiB",
         description =
             "Decrypted chunks kept in memory, shared by the worker's images (each image sees only"
-                + " its own), e.g. 256MiB (default: ${DEFAULT-VALUE}; 0 = decrypt on every read).")
+                + " its own), e.g. 256MiB (default: 256MiB; 0 = decrypt on every read).")
     String plaintextCache;
 
     @Option(
         names = "--readahead",
         paramLabel = "CHUNKS",
-        defaultValue = "0",
         description =
             "512 KiB chunks fetched ahead of a sequential reader: a number, or auto = 4 when the"
                 + " plaintext cache holds 16 chunks or more. Faster big sequential reads, more bytes"
-                + " fetched (default: ${DEFAULT-VALUE}: fetch only what is read).")
+                + " fetched (default: 0: fetch only what is read).")
     String readahead;
 
     Path home() {
-      return Home.resolve(home).dir();
+      return homeOptions.home().dir();
     }
 
-    int readaheadChunks() {
-      if (readahead.equalsIgnoreCase("auto")) {
-        return -1;
-      }
-      try {
-        int n = Integer.parseInt(readahead.strip());
-        if (n >= 0) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(
-          "--readahead must be auto or a number of chunks >= 0, got \"" + readahead + "\"");
+    /** The flags given, by config key. */
+    Map<String, String> flags() {
+      Map<String, String> m = homeOptions.flags();
+      HomeOptions.put(m, "fleet", fleet);
+      HomeOptions.put(m, "cache-dir", cacheDir);
+      HomeOptions.put(m, "memory-cache", memoryCache);
+      HomeOptions.put(m, "disk-cache", diskCache);
+      HomeOptions.put(m, "plaintext-cache", plaintextCache);
+      HomeOptions.put(m, "readahead", readahead);
+      HomeOptions.put(m, "fetch-timeout", fetchTimeout);
+      return m;
     }
 
-    Worker.Options options() {
-      return new Worker.Options(
-          ByteSize.parse(memoryCache),
-          Optional.of(cacheDir != null ? cacheDir : home().resolve("cache")),
-          ByteSize.parse(diskCache),
-          parseDuration(fetchTimeout),
-          TenantId.of(tenant),
-          ByteSize.parse(plaintextCache),
-          readaheadChunks());
+    /** The flags over HOME/config.properties over the defaults, validated. */
+    WorkerConfig config() throws IOException {
+      return WorkerConfig.resolve(homeOptions.home(), flags());
     }
 
     Worker open() throws IOException {
-      Worker.Options options = options();
-      Home h = Home.resolve(home);
-      Store s = h.openStore(store);
-      try {
-        return Worker.open(s, h.keys(), options);
-      } catch (IOException | RuntimeException e) {
-        s.close();
-        throw e;
-      }
+      return ReadPath.worker(config());
     }
 
-    /** The options as command-line arguments (for a child process). */
+    /** The options as command-line arguments (for a child process, which reads the same file). */
     List<String> args() {
-      List<String> a = new ArrayList<>();
-      a.addAll(List.of("--home", home().toString(), "--tenant", tenant));
-      if (store != null) {
-        a.addAll(List.of("--store", store));
-      }
-      if (cacheDir != null) {
-        a.addAll(List.of("--cache-dir", cacheDir.toString()));
-      }
-      a.addAll(
-          List.of(
-              "--memory-cache",
-              memoryCache,
-              "--disk-cache",
-              diskCache,
-              "--fetch-timeout",
-              fetchTimeout,
-              "--plaintext-cache",
-              plaintextCache,
-              "--readahead",
-              readahead));
+      List<String> a = new ArrayList<>(List.of("--home", home().toString()));
+      flags().forEach((k, v) -> a.addAll(List.of("--" + k, v)));
       return a;
-    }
-  }
-
-  /** Parses {@code 500ms}, {@code 30s}, {@code 2m}, or ISO-8601 {@code PT30S}. */
-  static Duration parseDuration(String text) {
-    String t = text.strip().toLowerCase(Locale.ROOT);
-    try {
-      Duration d;
-      if (t.startsWith("pt")) {
-        d = Duration.parse(t.toUpperCase(Locale.ROOT));
-      } else if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.endsWith("s")) {
-        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else if (t.endsWith("m")) {
-        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      } else {
-        throw new IllegalArgumentException();
-      }
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException();
-      }
-      return d;
-    } catch (IllegalArgumentException | DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "duration must look like 500ms, 30s or 2m (positive), got \"" + text + "\"", e);
     }
   }
 }

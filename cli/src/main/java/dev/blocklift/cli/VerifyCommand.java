@@ -45,13 +45,14 @@ public final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ImageName n = ImageName.parse(name);
-    Home home = options.home();
+    WorkerConfig config = options.config();
+    Home home = config.home();
     VerifyReport report;
     boolean bars = !json && ConvertProgress.onTerminal();
-    try (Store store = home.openStore(options.store);
-        KeyService keys = home.keys()) {
+    try (Store store = ReadPath.store(config);
+        KeyService keys = ReadPath.keys(config)) {
       ImageVerifier v = new ImageVerifier(store, keys, home.roots(), 16);
-      int total = v.open(n, options.tenant()).manifest().distinctChunks().size();
+      int total = v.open(n, config.tenant()).manifest().distinctChunks().size();
       try (ProgressBar bar =
           bars
               ? new ProgressBarBuilder()
@@ -64,7 +65,7 @@ public final class VerifyCommand implements Callable<Integer> {
         report =
             v.verify(
                 n,
-                options.tenant(),
+                config.tenant(),
                 k -> {
                   if (bar != null) {
                     bar.stepBy(k);

@@ -1,5 +1,6 @@
 package dev.blocklift.cli;
 
+import dev.blocklift.chunk.KeyService;
 import dev.blocklift.chunk.SaltRoots;
 import dev.blocklift.chunk.ServiceSecret;
 import dev.blocklift.chunk.TenantId;
@@ -15,17 +16,18 @@ import dev.blocklift.testing.Processes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A busybox image for the CLI tests, converted into a home's local store: /bin/sh and friends, a
- * 2 MiB random /data/blob, a setuid-root copy of busybox (/bin/suid-busybox), and a config that
- * says {@code echo hello $WHO} (WHO=world).
+ * The busybox image of the CLI tests, flattened with mkfs.ext4 and converted: /bin/sh and
+ * friends, {@code /data/msg} ({@link #MESSAGE}), a 2 MiB random {@code /data/blob}, a setuid-root
+ * copy of busybox ({@code /bin/suid-busybox}), and a config whose cmd says {@code echo hello $WHO}
+ * (WHO=world).
  */
 final class BusyboxFixture {
+  static final String MESSAGE = "hello from the fixture\n";
   static final byte[] CONFIG =
       ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
               + "\"Env\":[\"PATH=/bin\",\"WHO=world\"],\"Cmd\":[\"sh\",\"-c\",\"echo hello $WHO\"]}}")
@@ -33,12 +35,20 @@ final class BusyboxFixture {
 
   private BusyboxFixture() {}
 
+  /** The bytes of {@code /data/blob} as {@link #build} writes them. */
+  static byte[] blobBytes() {
+    byte[] blob = new byte[2 * 1024 * 1024 + 7];
+    new SplittableRandom(5).nextBytes(blob);
+    return blob;
+  }
+
+  /** Where {@link #build} put the blob on the host (to compare with). */
   static Path blob(Path tmp) {
     return tmp.resolve("tree/data/blob");
   }
 
-  /** Builds the tree under {@code tmp/tree}, flattens it and converts it as {@code name}. */
-  static byte[] convert(Path tmp, Path home, String name) throws Exception {
+  /** Builds the ext4 image under {@code tmp}; returns its path. */
+  static Path build(Path tmp) throws Exception {
     Path tree = tmp.resolve("tree");
     Files.createDirectories(tree.resolve("bin"));
     for (String d : List.of("etc", "tmp", "proc", "dev", "sys", "data")) {
@@ -46,36 +56,57 @@ final class BusyboxFixture {
     }
     Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/busybox"));
     Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/suid-busybox"));
-    Files.setPosixFilePermissions(
-        tree.resolve("bin/suid-busybox"), PosixFilePermissions.fromString("rwxr-xr-x"));
     Processes.check(List.of("chmod", "4755", tree.resolve("bin/suid-busybox").toString()));
-    for (String app : List.of("sh", "echo", "cat", "sleep", "id", "dd", "sha256sum")) {
+    for (String app : List.of("sh", "echo", "cat", "sleep", "id", "dd", "sha256sum", "cut")) {
       Files.createSymbolicLink(tree.resolve("bin").resolve(app), Path.of("busybox"));
     }
-    byte[] data = new byte[2 * 1024 * 1024 + 7];
-    new SplittableRandom(5).nextBytes(data);
-    Files.write(tree.resolve("data/blob"), data);
+    Files.writeString(tree.resolve("data/msg"), MESSAGE, StandardCharsets.UTF_8);
+    Files.write(tree.resolve("data/blob"), blobBytes());
     Path img = tmp.resolve("image.ext4");
     Processes.check(
         List.of(
-            "mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "root_owner=0:0", "-d", tree.toString(),
-            img.toString(), "24M"));
+            "mkfs.ext4",
+            "-q",
+            "-F",
+            "-b",
+            "4096",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+            tree.toString(),
+            img.toString(),
+            "24M"));
+    return img;
+  }
+
+  /** Converts the image at {@code img} as {@code name} for the default tenant. */
+  static void convert(Path img, Path home, Store store, KeyService keys, String name)
+      throws Exception {
+    new Converter(
+            store,
+            keys,
+            ServiceSecret.loadOrCreate(home.resolve("service-secret")),
+            new SaltRoots(home.resolve("salt-roots.json"), Clock.systemUTC()),
+            home.resolve("scratch"),
+            System::nanoTime)
+        .convertDevice(
+            img,
+            Digest.sha256(CONFIG),
+            CONFIG,
+            ConvertOptions.of(ImageName.parse(name), TenantId.DEFAULT),
+            ConvertListener.NONE);
+  }
+
+  /**
+   * Builds the image and converts it into {@code home}'s local store with its local keyring;
+   * returns the blob's bytes.
+   */
+  static byte[] convert(Path tmp, Path home, String name) throws Exception {
+    Path img = build(tmp);
     try (Store store = Stores.open(home.resolve("store").toString());
         LocalKeyring keys = LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC())) {
-      new Converter(
-              store,
-              keys,
-              ServiceSecret.loadOrCreate(home.resolve("service-secret")),
-              new SaltRoots(home.resolve("salt-roots.json"), Clock.systemUTC()),
-              tmp.resolve("scratch"),
-              System::nanoTime)
-          .convertDevice(
-              img,
-              Digest.sha256(CONFIG),
-              CONFIG,
-              ConvertOptions.of(ImageName.parse(name), TenantId.DEFAULT),
-              ConvertListener.NONE);
+      convert(img, home, store, keys, name);
     }
-    return data;
+    return blobBytes();
   }
 }

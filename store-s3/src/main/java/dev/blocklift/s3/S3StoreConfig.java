@@ -1,13 +1,12 @@
 package dev.blocklift.s3;
 
+import dev.blocklift.core.TimeSpan;
 import dev.blocklift.store.Stores;
 import dev.blocklift.store.UriQuery;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -36,7 +35,6 @@ public record S3StoreConfig(
     int attempts,
     Duration timeout) {
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
   static final Set<String> OPTIONS =
       Set.of("endpoint", "region", "path-style", "profile", "concurrency", "attempts", "timeout");
 
@@ -151,30 +149,16 @@ public record S3StoreConfig(
         q.has("profile") ? Optional.of(q.get("profile", "")) : Optional.empty(),
         q.getInt("concurrency", 16, 1, 1024),
         q.getInt("attempts", 4, 1, 20),
-        parseDuration(q.get("timeout", "30s"), uri));
+        parseTimeout(q.get("timeout", "30s"), uri));
   }
 
-  private static Duration parseDuration(String text, URI uri) {
-    Matcher m = DURATION.matcher(text.toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
+  private static Duration parseTimeout(String text, URI uri) {
+    try {
+      return TimeSpan.parse(text).requirePositive("timeout").toDuration();
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "timeout must look like 500ms, 30s or 2m, got \""
-              + text
-              + "\" in S3 store URI "
-              + Stores.redact(uri));
+          e.getMessage() + " (timeout= in S3 store URI " + Stores.redact(uri) + ")", e);
     }
-    long n = Long.parseLong(m.group(1));
-    Duration d =
-        switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          default -> Duration.ofMinutes(n);
-        };
-    if (d.isZero()) {
-      throw new IllegalArgumentException(
-          "timeout must be positive, got \"" + text + "\" in " + Stores.redact(uri));
-    }
-    return d;
   }
 
   /** {@code s3://bucket/prefix} plus the endpoint, for messages. */

@@ -50,6 +50,7 @@ class S3StoreConfigTest {
         "s3://bucket/x?pathstyle=true",
         "s3://bucket/x?path-style=maybe",
         "s3://bucket/x?timeout=soon",
+        "s3://bucket/x?timeout=0",
         "s3://bucket/x?concurrency=0",
         "s3://key:secret@bucket/x"
       })
@@ -60,6 +61,15 @@ class S3StoreConfigTest {
     assertTrue(
         e.getMessage().contains("s3://") || e.getMessage().contains("Bad_Bucket"),
         "names the URI: " + e.getMessage());
+  }
+
+  @Test
+  void timeoutTakesEveryTimeSpanForm() {
+    assertEquals(
+        Duration.ofHours(1), S3StoreConfig.parse(URI.create("s3://bucket/x?timeout=1h")).timeout());
+    assertEquals(
+        Duration.ofSeconds(30),
+        S3StoreConfig.parse(URI.create("s3://bucket/x?timeout=PT30S")).timeout());
   }
 
   @Test

@@ -18,7 +18,8 @@ import java.util.Optional;
  * Opens a key service from a one-line spec, as given on the command line or in config:
  *
  * <ul>
- *   <li>{@code keyring} — the local keyring {@code HOME/keyring.json} (the default);
+ *   <li>{@code local} (or {@code keyring}) — the local keyring {@code HOME/keyring.json} (the
+ *       default);
  *   <li>{@code keyring:/path/keyring.json} — a local keyring elsewhere;
  *   <li>{@code pkcs11:library=/usr/lib/softhsm/libsofthsm2.so,slot=123,pin-file=/path} — a PKCS#11
  *       token (the PIN is read from a file, never from the command line; {@code pin-env=VAR} reads
@@ -32,7 +33,7 @@ public final class KeyServices {
 
   public static KeyService open(String spec, Path home, Clock clock) {
     try {
-      if (spec == null || spec.isBlank() || spec.equals("keyring")) {
+      if (spec == null || spec.isBlank() || spec.equals("local") || spec.equals("keyring")) {
         return LocalKeyring.open(ChunkHome.keyring(home), clock);
       }
       if (spec.startsWith("keyring:")) {
@@ -67,7 +68,7 @@ public final class KeyServices {
     throw new BlockliftException(
         "unknown key service \""
             + spec
-            + "\": use keyring, keyring:PATH, pkcs11:library=LIB,slot=N,pin-file=FILE or"
+            + "\": use local, keyring:PATH, pkcs11:library=LIB,slot=N,pin-file=FILE or"
             + " awskms:KEY-ID[,region=R]");
   }
 

@@ -40,6 +40,53 @@ public final class FleetMetrics {
     latency.reset();
   }
 
+  /**
+   * The counters and latency quantiles in Prometheus text, names starting {@code prefix_fleet_}.
+   */
+  public String prometheus(String prefix) {
+    Snapshot s = snapshot();
+    StringBuilder sb = new StringBuilder();
+    String p = prefix + "_fleet_";
+    counter(sb, p + "reads_total", "Reads asked of the cache fleet", s.reads());
+    counter(sb, p + "hits_total", "Reads the fleet served", s.hits());
+    counter(sb, p + "misses_total", "Reads passed to the next tier", s.misses());
+    counter(sb, p + "failed_reads_total", "Reads that failed", s.failedReads());
+    counter(sb, p + "corrupt_shards_total", "Shards that failed their checksum", s.corruptShards());
+    counter(
+        sb,
+        p + "bad_reconstructions_total",
+        "Rebuilt chunks that did not hash to their name",
+        s.badReconstructions());
+    counter(sb, p + "shard_errors_total", "Shard requests that failed", s.shardErrors());
+    counter(sb, p + "shard_not_found_total", "Shard requests answered 404", s.shardNotFound());
+    counter(sb, p + "shed_total", "Shard requests skipped, node at its limit", s.shed());
+    counter(sb, p + "store_reads_total", "Reads from the next tier", s.storeReads());
+    counter(sb, p + "fills_total", "Chunks written to the fleet after a miss", s.fills());
+    counter(sb, p + "repairs_total", "Shards re-written after a 404", s.repairs());
+    counter(sb, p + "fills_dropped_total", "Fills dropped, queue full", s.fillsDropped());
+    counter(sb, p + "fill_errors_total", "Fills that failed", s.fillErrors());
+    Histogram h = latency.copy();
+    String q = p + "read_latency_seconds";
+    sb.append("# HELP ").append(q).append(" Fleet read latency quantiles\n");
+    sb.append("# TYPE ").append(q).append(" summary\n");
+    for (double quantile : new double[] {0.5, 0.9, 0.99}) {
+      sb.append(q)
+          .append("{quantile=\"")
+          .append(quantile)
+          .append("\"} ")
+          .append(h.getValueAtPercentile(quantile * 100) / 1e6)
+          .append('\n');
+    }
+    sb.append(q).append("_count ").append(h.getTotalCount()).append('\n');
+    return sb.toString();
+  }
+
+  private static void counter(StringBuilder sb, String name, String help, long value) {
+    sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    sb.append("# TYPE ").append(name).append(" counter\n");
+    sb.append(name).append(' ').append(value).append('\n');
+  }
+
   public Snapshot snapshot() {
     return new Snapshot(
         reads.sum(),

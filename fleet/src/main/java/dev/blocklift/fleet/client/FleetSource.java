@@ -103,6 +103,10 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
 
   @Override
   public Optional<byte[]> get(ChunkName name) throws IOException {
+    if (membership.get().size() == 0) {
+      // No fleet configured (yet): no L2, reads go straight to the next tier, uncounted here.
+      return next.get(name);
+    }
     long t0 = System.nanoTime();
     metrics.reads.increment();
     try {

@@ -2,6 +2,7 @@ package dev.blocklift.fleet.node;
 
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.core.TimeSpan;
 import dev.blocklift.fleet.coding.Shard;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -131,7 +132,7 @@ public final class CacheNodeServer implements AutoCloseable {
             Promise.from(
                 text -> {
                   try {
-                    delayNanos = CacheNodeMain.parseDuration(text).toNanos();
+                    delayNanos = TimeSpan.parse(text).toDuration().toNanos();
                     text(response, callback, 200, "delay " + text.strip() + "\n");
                   } catch (IllegalArgumentException e) {
                     error(response, callback, 400, e.getMessage());

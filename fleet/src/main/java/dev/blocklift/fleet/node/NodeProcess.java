@@ -95,12 +95,14 @@ public final class NodeProcess implements AutoCloseable {
       p.destroyForcibly();
       throw new IOException("cache node did not start in 30 s; log: " + log, e);
     }
-    if (!line.startsWith("LISTENING ")) {
+    int at = line.lastIndexOf(':', line.indexOf(" (") < 0 ? line.length() : line.indexOf(" ("));
+    if (!line.startsWith(CacheNodeOptions.LISTENING) || at < 0) {
       p.destroyForcibly();
       throw new IOException("cache node failed to start (said \"" + line + "\"): " + readLog(log));
     }
     try {
-      int bound = Integer.parseInt(line.substring("LISTENING ".length()).strip());
+      int end = line.indexOf(' ', at);
+      int bound = Integer.parseInt(line.substring(at + 1, end < 0 ? line.length() : end));
       return new NodeProcess(p, new NodeAddress("127.0.0.1", bound), log);
     } catch (IllegalArgumentException e) {
       p.destroyForcibly();
