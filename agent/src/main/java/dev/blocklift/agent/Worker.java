@@ -127,6 +127,22 @@ public final class Worker implements AutoCloseable {
     return parts.storeCounter();
   }
 
+  /**
+   * The worker's running totals, for per-run deltas: each tier's hits ({@code TIERHits}), the
+   * fetcher's loads through the chain ({@code fetches}), and what reached the store ({@code
+   * storeGets}, {@code storeBytes}).
+   */
+  public java.util.Map<String, Long> counters() {
+    java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+    for (dev.blocklift.cache.TierStats t : chain().tierStats()) {
+      m.put(t.tier() + "Hits", t.hits());
+    }
+    m.put("fetches", fetcher().metrics().fetches());
+    m.put("storeGets", storeCounter().gets());
+    m.put("storeBytes", storeCounter().bytes());
+    return m;
+  }
+
   /** Fetches and opens the manifest of {@code name}: its lazy device and config. */
   public Image open(ImageName name) throws IOException {
     byte[] bytes =

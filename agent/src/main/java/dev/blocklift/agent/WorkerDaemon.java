@@ -38,7 +38,7 @@ public final class WorkerDaemon implements AutoCloseable {
       WorkerServer.Listen listen)
       throws IOException {
     WorkerMounts mounts = WorkerMounts.open(worker, state, new MountTargets(mountRoots));
-    WorkerRuns runs = new WorkerRuns(mounts, parser);
+    WorkerRuns runs = new WorkerRuns(mounts, parser, java.time.Clock.systemUTC());
     try {
       return new WorkerDaemon(worker, mounts, runs, WorkerServer.start(mounts, runs, listen));
     } catch (IOException | RuntimeException e) {

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,10 +49,12 @@ public final class WorkerRuns implements AutoCloseable {
       Optional<Path> trace) {}
 
   private record Started(
-      RunRequest request, long startedNanos, long preparedNanos, Map<String, Long> before) {}
+      RunRequest request, Instant received, Instant opened, Instant mounted,
+      Map<String, Long> before) {}
 
   private final WorkerMounts mounts;
   private final Parser parser;
+  private final Clock clock;
   private final Map<String, Started> started = new ConcurrentHashMap<>();
   private final LongAdder runsTotal = new LongAdder();
   private final LongAdder reaped = new LongAdder();
@@ -58,7 +62,8 @@ public final class WorkerRuns implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("blocklift-run-reaper").unstarted(r));
 
-  public WorkerRuns(WorkerMounts mounts, Parser parser) {
+  WorkerRuns(WorkerMounts mounts, Parser parser, Clock clock) {
+    this.clock = clock;
     this.mounts = mounts;
     this.parser = parser;
     reaper.scheduleWithFixedDelay(this::reapQuietly, 2, 2, TimeUnit.SECONDS);
@@ -66,7 +71,7 @@ public final class WorkerRuns implements AutoCloseable {
 
   /** Mounts and writes the bundle of a run; answers what the client needs. */
   Map<String, String> prepare(List<String> argv, Path cwd, long clientPid) throws IOException {
-    long t0 = System.nanoTime();
+    Instant received = clock.instant();
     RunRequest req = parser.parse(argv, cwd);
     long clientStart = Processes.startTime(clientPid).orElseThrow(
         () -> new BlockliftException("client process " + clientPid + " does not exist"));
@@ -78,6 +83,7 @@ public final class WorkerRuns implements AutoCloseable {
     WorkerMounts.Live live =
         mounts.attachAndMount("run", req.image(), lower, true, id, clientPid, clientStart);
     mounts.registerRun(live);
+    Instant opened = clock.instant();
     try {
       if (req.trace().isPresent() && live.device() instanceof LazyDevice lazy) {
         lazy.recordTrace("run " + req.image());
@@ -97,7 +103,7 @@ public final class WorkerRuns implements AutoCloseable {
       }
       throw e;
     }
-    started.put(id, new Started(req, t0, System.nanoTime(), before));
+    started.put(id, new Started(req, received, opened, clock.instant(), before));
     runsTotal.increment();
     Map<String, String> answer = new LinkedHashMap<>();
     answer.put("id", id);
@@ -114,28 +120,49 @@ public final class WorkerRuns implements AutoCloseable {
             .run(id)
             .orElseThrow(() -> new WorkerServer.ApiError(404, "no run " + id + " on this worker"));
     Started s = started.remove(id);
+    Instant exited = clock.instant();
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("image", live.record().image());
     stats.put("exitCode", exitCode);
     stats.put("via", "worker");
     if (s != null) {
-      long now = System.nanoTime();
-      stats.put("prepareSeconds", (s.preparedNanos() - s.startedNanos()) / 1e9);
-      stats.put("runSeconds", (now - s.preparedNanos()) / 1e9);
-      if (launchedAt != null && !launchedAt.isBlank()) {
-        stats.put("launchedAt", launchedAt);
-      }
+      stats.put("requestSeconds", phase(launchedAt, s.received(), s.received()));
+      stats.put("openedSeconds", phase(launchedAt, s.received(), s.opened()));
+      stats.put("mountedSeconds", phase(launchedAt, s.received(), s.mounted()));
+      stats.put("containerExitedSeconds", phase(launchedAt, s.received(), exited));
+    }
+    if (live.device() instanceof LazyDevice lazy) {
+      long dataBytes = lazy.map() instanceof ManifestChunkMap m ? m.dataBytes() : lazy.size();
+      stats.put("deviceBytes", lazy.size());
+      stats.put("imageDataBytes", dataBytes);
+      stats.put("chunkFetches", lazy.fetches());
+      stats.put("bytesFetched", lazy.fetchedBytes());
+      stats.put("bytesFetchedShareOfImage", dataBytes == 0 ? 0.0 : (double) lazy.fetchedBytes() / dataBytes);
+    }
+    if (s != null) {
       Map<String, Long> after = mounts.worker().counters();
       Map<String, Long> delta = new LinkedHashMap<>();
       after.forEach((k, v) -> delta.put(k, v - s.before().getOrDefault(k, 0L)));
-      stats.put("storeGets", delta.getOrDefault("storeGets", 0L));
-      stats.put("bytesFetched", delta.getOrDefault("storeBytes", 0L));
-      stats.put("tiers", delta);
-    }
-    if (live.device() instanceof LazyDevice lazy) {
-      stats.put("chunkFetches", lazy.fetches());
+      long storeGets = delta.getOrDefault("storeGets", 0L);
+      stats.put("storeGets", storeGets);
+      stats.put("storeBytes", delta.getOrDefault("storeBytes", 0L));
+      // Which tier served the chunks this run fetched (worker-wide deltas over the run).
+      Map<String, Long> servedBy = new LinkedHashMap<>();
+      long tiers = 0;
+      for (Map.Entry<String, Long> e : delta.entrySet()) {
+        if (e.getKey().endsWith("Hits")) {
+          servedBy.put(e.getKey().substring(0, e.getKey().length() - 4), e.getValue());
+          tiers += e.getValue();
+        }
+      }
+      servedBy.put("fleet", Math.max(0, delta.getOrDefault("fetches", 0L) - tiers - storeGets));
+      servedBy.put("store", storeGets);
+      stats.put("servedBy", servedBy);
     }
     teardown(live);
+    if (s != null) {
+      stats.put("unmountedSeconds", phase(launchedAt, s.received(), clock.instant()));
+    }
     return JSON.writeValueAsBytes(stats);
   }
 
@@ -146,6 +173,12 @@ public final class WorkerRuns implements AutoCloseable {
             .run(id)
             .orElseThrow(() -> new WorkerServer.ApiError(404, "no run " + id + " on this worker"));
     return live.device() instanceof LazyDevice lazy ? lazy.trace() : "";
+  }
+
+  /** Seconds since the client's launcher started, else since the worker received the run. */
+  private static double phase(String launchedAt, Instant received, Instant at) {
+    return RunClock.secondsSince(launchedAt, at)
+        .orElse(java.time.Duration.between(received, at).toNanos() / 1e9);
   }
 
   private void teardown(WorkerMounts.Live live) throws IOException {
@@ -200,13 +233,5 @@ public final class WorkerRuns implements AutoCloseable {
   @Override
   public void close() {
     reaper.shutdownNow();
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
-  static List<String> copy(List<String> l) {
-    return new ArrayList<>(l);
   }
 }

@@ -50,16 +50,9 @@ final class RunStats {
    * used: on Linux it is computed from the boot time in whole seconds, up to a second off.)
    */
   static double secondsSinceStart(String launchedAt, Instant now) {
-    if (launchedAt != null && launchedAt.matches("\\d{1,12}([.,]\\d{1,9})?")) {
-      String[] parts = launchedAt.split("[.,]");
-      long nanos = parts.length == 1 ? 0 : Long.parseLong((parts[1] + "000000000").substring(0, 9));
-      Instant started = Instant.ofEpochSecond(Long.parseLong(parts[0]), nanos);
-      double s = Duration.between(started, now).toNanos() / 1e9;
-      if (s >= 0 && s < 3600) {
-        return s;
-      }
-    }
-    return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3;
+    return dev.blocklift.agent.RunClock.secondsSince(launchedAt, now)
+        .orElseGet(
+            () -> java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3);
   }
 
   private double now() {
