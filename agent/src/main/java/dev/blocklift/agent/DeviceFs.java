@@ -1,263 +1,525 @@
 package dev.blocklift.agent;
 
+import static dev.blocklift.agent.FuseProto.put16;
+import static dev.blocklift.agent.FuseProto.put32;
+import static dev.blocklift.agent.FuseProto.put64;
+import static dev.blocklift.agent.FuseProto.u32;
+import static dev.blocklift.agent.FuseProto.u64;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.time.Instant;
-import java.util.EnumSet;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import org.cryptomator.jfuse.api.DirFiller;
-import org.cryptomator.jfuse.api.Errno;
-import org.cryptomator.jfuse.api.FileInfo;
-import org.cryptomator.jfuse.api.FuseConfig;
-import org.cryptomator.jfuse.api.FuseConnInfo;
-import org.cryptomator.jfuse.api.FuseOperations;
-import org.cryptomator.jfuse.api.Stat;
-import org.cryptomator.jfuse.api.Statvfs;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The FUSE file system the agent serves: one flat directory in which every attached device appears
- * as a regular file of the device's size, readable, and writable when the device is. Truncation to
- * another size is refused; a failed read or write answers EIO (the cause is logged below).
+ * The file system the agent serves, at the level of FUSE requests: one flat directory (node 1) in
+ * which every attached device is a regular file of the device's size, readable, and writable when
+ * the device is. {@link #handle} decodes one request as the kernel wrote it and builds its answer;
+ * it never throws (a malformed request is answered EINVAL, a device failure EIO, logged).
  *
- * <p>Read path: libfuse's multithreaded loop calls {@link #read} on several threads at once; the
- * kernel is asked (in {@link #init}) for asynchronous reads and asynchronous direct I/O (a large
- * O_DIRECT read is split into requests served in parallel), so a sequential reader keeps several
- * requests in flight. (The kernel's readahead cannot be raised from here: it only takes the minimum
- * of its own and ours.) Each FUSE thread reuses one scratch array for the copy into the kernel's
- * buffer instead of allocating per read.
+ * <p>Node ids are handed out once and never reused, and the name table is part of the persisted
+ * state: a server that takes over a live mount must answer for the inodes the kernel has cached. A
+ * name whose device the new server was not given answers EIO. The file handle of an open file is
+ * its node id, so open files survive a takeover too.
  */
-final class DeviceFs implements FuseOperations {
+final class DeviceFs {
   private static final System.Logger LOG = System.getLogger(DeviceFs.class.getName());
-  private static final int EFBIG = 27;
 
-  /** Per FUSE thread: the array a read is copied through (grown to the largest request seen). */
-  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+  /** How long the kernel may cache names and attributes (sizes never change). */
+  private static final long VALID_SECONDS = 1;
 
-  private final Errno errno;
-  private final Map<String, BlockDevice> files = new ConcurrentSkipListMap<>();
-  private final Instant created = Instant.now();
+  /** A request's record of an applied WRITE, so a replay after a crash does not apply it twice. */
+  interface Effect {
+    /** The byte count of a write already applied (then not to be applied again), or -1. */
+    int appliedWrite();
 
-  DeviceFs(Errno errno) {
-    this.errno = errno;
+    void recordWrite(int written);
+
+    Effect NONE =
+        new Effect() {
+          @Override
+          public int appliedWrite() {
+            return -1;
+          }
+
+          @Override
+          public void recordWrite(int written) {}
+        };
   }
 
-  void attach(String name, BlockDevice device) {
-    if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+  private final Map<String, Long> ids = new ConcurrentSkipListMap<>();
+  private final Map<Long, BlockDevice> devices = new ConcurrentHashMap<>();
+  private final Map<String, BlockDevice> byName = new ConcurrentSkipListMap<>();
+  private final AtomicLong nextId;
+  private final long createdSeconds;
+  private final int maxWrite;
+  private final int maxPages;
+  private volatile FuseInit init;
+  private volatile Runnable changed = () -> {};
+
+  /**
+   * A file system with no files yet; {@code maxWrite}/{@code maxPages} are what INIT will offer.
+   */
+  DeviceFs(long createdSeconds, int maxWrite, int maxPages) {
+    this(createdSeconds, maxWrite, maxPages, null, Map.of(), 2);
+  }
+
+  /** A file system resumed from persisted state: {@code nodes} maps names to their node ids. */
+  DeviceFs(
+      long createdSeconds,
+      int maxWrite,
+      int maxPages,
+      FuseInit init,
+      Map<String, Long> nodes,
+      long nextId) {
+    if (maxWrite < 4096 || maxPages < 1 || maxPages > 1024) {
+      throw new IllegalArgumentException(
+          "max_write " + maxWrite + " / max_pages " + maxPages + " out of range");
+    }
+    this.createdSeconds = createdSeconds;
+    this.maxWrite = maxWrite;
+    this.maxPages = maxPages;
+    this.init = init;
+    long next = Math.max(2, nextId);
+    for (var e : nodes.entrySet()) {
+      checkName(e.getKey());
+      if (e.getValue() < 2) {
+        throw new IllegalArgumentException("bad node id " + e.getValue() + " for " + e.getKey());
+      }
+      ids.put(e.getKey(), e.getValue());
+      next = Math.max(next, e.getValue() + 1);
+    }
+    this.nextId = new AtomicLong(next);
+  }
+
+  /** Called after INIT and after the name table changed (the server persists then). */
+  void onChange(Runnable r) {
+    this.changed = r;
+  }
+
+  private static void checkName(String name) {
+    if (name.isEmpty()
+        || name.contains("/")
+        || name.indexOf('\0') >= 0
+        || name.equals(".")
+        || name.equals("..")
+        || name.getBytes(StandardCharsets.UTF_8).length > 255) {
       throw new IllegalArgumentException("not a valid file name for a device: \"" + name + "\"");
     }
-    if (files.putIfAbsent(name, device) != null) {
+  }
+
+  /**
+   * Makes {@code device} the file {@code name}; a name already in the table (from persisted state)
+   * keeps its node id. Returns the node id.
+   */
+  synchronized long attach(String name, BlockDevice device) {
+    checkName(name);
+    if (byName.containsKey(name)) {
       throw new IllegalArgumentException("a device named \"" + name + "\" is already attached");
     }
+    long id = ids.computeIfAbsent(name, n -> nextId.getAndIncrement());
+    devices.put(id, device);
+    byName.put(name, device);
+    changed.run();
+    return id;
   }
 
-  BlockDevice detach(String name) {
-    return files.remove(name);
+  synchronized BlockDevice detach(String name) {
+    BlockDevice d = byName.remove(name);
+    Long id = ids.remove(name);
+    if (id != null) {
+      devices.remove(id);
+      changed.run();
+    }
+    return d;
   }
 
+  /** The attached devices by name. */
   Map<String, BlockDevice> files() {
-    return files;
+    return byName;
   }
 
-  @Override
-  public Errno errno() {
-    return errno;
+  /** Every name with its node id, attached or only persisted. */
+  Map<String, Long> nodes() {
+    return new TreeMap<>(ids);
   }
 
-  @Override
-  public Set<Operation> supportedOperations() {
-    return EnumSet.of(
-        Operation.INIT,
-        Operation.GET_ATTR,
-        Operation.READ_DIR,
-        Operation.OPEN_DIR,
-        Operation.RELEASE_DIR,
-        Operation.OPEN,
-        Operation.READ,
-        Operation.WRITE,
-        Operation.FLUSH,
-        Operation.FSYNC,
-        Operation.RELEASE,
-        Operation.TRUNCATE,
-        Operation.STATFS);
+  long nextId() {
+    return nextId.get();
   }
 
-  @Override
-  public void init(FuseConnInfo conn, FuseConfig config) {
-    int wanted = FuseConnInfo.FUSE_CAP_ASYNC_READ | FuseConnInfo.FUSE_CAP_ASYNC_DIO;
-    conn.setWant(conn.want() | (wanted & conn.capable()));
+  FuseInit init() {
+    return init;
   }
 
-  private static byte[] scratch(int n) {
-    byte[] b = SCRATCH.get();
-    if (b.length < n) {
-      b = new byte[n];
-      SCRATCH.set(b);
+  long createdSeconds() {
+    return createdSeconds;
+  }
+
+  /**
+   * Answers the request in {@code req[0, length)} into {@code reply}; returns false when the
+   * request takes no answer (FORGET, BATCH_FORGET, or one too short to name its unique).
+   */
+  boolean handle(MemorySegment req, int length, FuseReply reply, Effect effect) {
+    if (length < FuseProto.IN_HEADER || req.byteSize() < length) {
+      LOG.log(System.Logger.Level.WARNING, "FUSE request of " + length + " bytes dropped");
+      return false;
     }
-    return b;
-  }
-
-  private BlockDevice lookup(String path) {
-    return path.length() > 1 && path.charAt(0) == '/' ? files.get(path.substring(1)) : null;
-  }
-
-  @Override
-  public int getattr(String path, Stat stat, FileInfo fi) {
-    stat.aTime().set(created);
-    stat.mTime().set(created);
-    stat.cTime().set(created);
-    if (path.equals("/")) {
-      stat.setMode(Stat.S_IFDIR | 0755);
-      stat.setNLink((short) 2);
-      return 0;
+    int declared = u32(req, 0);
+    int opcode = u32(req, 4);
+    long unique = u64(req, 8);
+    long node = u64(req, 16);
+    if (opcode == FuseProto.FORGET || opcode == FuseProto.BATCH_FORGET) {
+      return false;
     }
-    BlockDevice d = lookup(path);
-    if (d == null) {
-      return -errno.enoent();
+    if (declared != length) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "FUSE request " + unique + " says " + declared + " bytes, read " + length);
+      reply.error(unique, Libc.EINVAL);
+      return true;
     }
-    stat.setMode(Stat.S_IFREG | (d.writable() ? 0644 : 0444));
-    stat.setNLink((short) 1);
-    stat.setSize(d.size());
-    return 0;
-  }
-
-  @Override
-  public int opendir(String path, FileInfo fi) {
-    return path.equals("/") ? 0 : -errno.enoent();
-  }
-
-  @Override
-  public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
-    if (!path.equals("/")) {
-      return -errno.enoent();
-    }
+    MemorySegment body = req.asSlice(FuseProto.IN_HEADER, length - FuseProto.IN_HEADER);
     try {
-      filler.fill(".");
-      filler.fill("..");
-      for (String name : files.keySet()) {
-        filler.fill(name);
+      int err = dispatch(opcode, unique, node, body, reply, effect);
+      if (err != 0) {
+        reply.error(unique, err);
       }
-    } catch (IOException e) {
-      return -errno.eio();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "FUSE opcode " + opcode + " failed: " + e, e);
+      reply.error(unique, Libc.EIO);
     }
+    return true;
+  }
+
+  /** Returns 0 when {@code reply} holds the answer, else the errno to answer. */
+  private int dispatch(
+      int opcode, long unique, long node, MemorySegment body, FuseReply reply, Effect effect) {
+    if (opcode != FuseProto.INIT && init == null) {
+      return Libc.EIO; // the kernel sends nothing before INIT is answered
+    }
+    return switch (opcode) {
+      case FuseProto.INIT -> init(unique, body, reply);
+      case FuseProto.LOOKUP -> lookup(unique, node, body, reply);
+      case FuseProto.GETATTR -> getattr(unique, node, reply);
+      case FuseProto.SETATTR -> setattr(unique, node, body, reply);
+      case FuseProto.OPEN -> open(unique, node, body, reply);
+      case FuseProto.READ -> read(unique, node, body, reply);
+      case FuseProto.WRITE -> write(unique, node, body, reply, effect);
+      case FuseProto.FLUSH, FuseProto.FSYNC -> sync(unique, node, reply);
+      case FuseProto.RELEASE, FuseProto.RELEASEDIR, FuseProto.DESTROY -> ok(unique, reply);
+      case FuseProto.OPENDIR -> opendir(unique, node, reply);
+      case FuseProto.READDIR -> readdir(unique, node, body, reply);
+      case FuseProto.STATFS -> statfs(unique, reply);
+      case FuseProto.ACCESS ->
+          node == FuseProto.ROOT_ID || known(node) ? ok(unique, reply) : Libc.ENOENT;
+      // INTERRUPT: ENOSYS makes the kernel stop sending them; requests run to the end anyway.
+      default -> Libc.ENOSYS;
+    };
+  }
+
+  private boolean known(long node) {
+    return devices.containsKey(node) || ids.containsValue(node);
+  }
+
+  private static int ok(long unique, FuseReply reply) {
+    reply.begin(unique, 0);
     return 0;
   }
 
-  @Override
-  public int releasedir(String path, FileInfo fi) {
-    return 0;
-  }
-
-  @Override
-  public int open(String path, FileInfo fi) {
-    BlockDevice d = lookup(path);
-    if (d == null) {
-      return -errno.enoent();
+  private int init(long unique, MemorySegment body, FuseReply reply) {
+    if (body.byteSize() < FuseProto.INIT_IN) {
+      return Libc.EINVAL;
     }
-    var flags = fi.getOpenFlags();
-    boolean wantsWrite =
-        flags.contains(java.nio.file.StandardOpenOption.WRITE)
-            || flags.contains(java.nio.file.StandardOpenOption.APPEND);
-    if (wantsWrite && !d.writable()) {
-      return -errno.erofs();
+    int major = u32(body, 0);
+    if (major < FuseProto.MAJOR) {
+      LOG.log(System.Logger.Level.ERROR, "kernel FUSE major " + major + " is too old");
+      return 71; // EPROTO
     }
-    return 0;
-  }
-
-  @Override
-  public int read(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
-    BlockDevice d = lookup(path);
-    if (d == null) {
-      return -errno.enoent();
-    }
-    if (offset >= d.size()) {
+    MemorySegment out = reply.begin(unique, FuseProto.INIT_OUT);
+    put32(out, 0, FuseProto.MAJOR);
+    if (major > FuseProto.MAJOR) {
+      reply.truncateBody(8); // the kernel retries with our major
+      put32(out, 4, FuseProto.MINOR);
       return 0;
     }
-    int n = (int) Math.min(Math.min(size, buf.remaining()), d.size() - offset);
-    byte[] tmp = scratch(n);
-    try {
-      d.read(offset, tmp, 0, n);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "read " + path + " @" + offset + "+" + n + ": " + e);
-      return -errno.eio();
-    }
-    buf.put(tmp, 0, n);
-    return n;
-  }
-
-  @Override
-  public int write(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
-    BlockDevice d = lookup(path);
-    if (d == null) {
-      return -errno.enoent();
-    }
-    if (!d.writable()) {
-      return -errno.erofs();
-    }
-    if (offset >= d.size()) {
-      return -EFBIG;
-    }
-    int n = (int) Math.min(Math.min(size, buf.remaining()), d.size() - offset);
-    byte[] tmp = scratch(n);
-    buf.get(tmp, 0, n);
-    try {
-      d.write(offset, tmp, 0, n);
-    } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "write " + path + " @" + offset + "+" + n + ": " + e);
-      return -errno.eio();
-    }
-    return n;
-  }
-
-  @Override
-  public int truncate(String path, long size, FileInfo fi) {
-    BlockDevice d = lookup(path);
-    if (d == null) {
-      return -errno.enoent();
-    }
-    // A device has a fixed size; "truncating" to that size (O_TRUNC aside) is a no-op.
-    return size == d.size() ? 0 : -errno.einval();
-  }
-
-  @Override
-  public int flush(String path, FileInfo fi) {
-    return sync(path);
-  }
-
-  @Override
-  public int fsync(String path, int datasync, FileInfo fi) {
-    return sync(path);
-  }
-
-  private int sync(String path) {
-    BlockDevice d = lookup(path);
-    if (d == null) {
-      return -errno.enoent();
-    }
-    try {
-      d.flush();
-      return 0;
-    } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "flush " + path + ": " + e);
-      return -errno.eio();
-    }
-  }
-
-  @Override
-  public int release(String path, FileInfo fi) {
+    FuseInit agreed =
+        FuseInit.negotiate(u32(body, 4), u32(body, 12), u32(body, 8), maxWrite, maxPages);
+    put32(out, 4, agreed.minor());
+    put32(out, 8, agreed.maxReadahead());
+    put32(out, 12, agreed.flags());
+    put16(out, 16, 12); // max_background
+    put16(out, 18, 9); // congestion_threshold
+    put32(out, 20, agreed.maxWrite());
+    put32(out, 24, 1); // time_gran
+    put16(out, 28, agreed.maxPages());
+    init = agreed;
+    changed.run();
     return 0;
   }
 
-  @Override
-  public int statfs(String path, Statvfs statvfs) {
-    long total = files.values().stream().mapToLong(BlockDevice::size).sum();
-    statvfs.setBsize(4096);
-    statvfs.setFrsize(4096);
-    statvfs.setBlocks((total + 4095) / 4096);
-    statvfs.setBfree(0);
-    statvfs.setBavail(0);
-    statvfs.setNameMax(255);
+  /** The device behind {@code node}, or the errno to answer: ENOENT, or EIO if not re-attached. */
+  private Object device(long node) {
+    BlockDevice d = devices.get(node);
+    if (d != null) {
+      return d;
+    }
+    return ids.containsValue(node) ? Libc.EIO : Libc.ENOENT;
+  }
+
+  private void attr(MemorySegment a, long node, BlockDevice d) {
+    put64(a, 0, node);
+    put64(a, 24, createdSeconds);
+    put64(a, 32, createdSeconds);
+    put64(a, 40, createdSeconds);
+    if (d == null) {
+      put32(a, 60, FuseProto.S_IFDIR | 0755);
+      put32(a, 64, 2);
+    } else {
+      put64(a, 8, d.size());
+      put64(a, 16, (d.size() + 511) / 512);
+      put32(a, 60, FuseProto.S_IFREG | (d.writable() ? 0644 : 0444));
+      put32(a, 64, 1);
+    }
+    put32(a, 80, 4096);
+  }
+
+  private int lookup(long unique, long node, MemorySegment body, FuseReply reply) {
+    if (node != FuseProto.ROOT_ID) {
+      return Libc.ENOTDIR;
+    }
+    long nul = -1;
+    for (long i = 0; i < body.byteSize(); i++) {
+      if (body.get(ValueLayout.JAVA_BYTE, i) == 0) {
+        nul = i;
+        break;
+      }
+    }
+    if (nul < 0) {
+      return Libc.EINVAL;
+    }
+    String name = new String(body.asSlice(0, nul).toArray(ValueLayout.JAVA_BYTE), UTF8);
+    Long id = ids.get(name);
+    if (id == null) {
+      return Libc.ENOENT;
+    }
+    BlockDevice d = devices.get(id);
+    if (d == null) {
+      return Libc.EIO;
+    }
+    MemorySegment out = reply.begin(unique, FuseProto.ENTRY_OUT);
+    put64(out, 0, id);
+    put64(out, 8, 1); // generation: node ids are never reused
+    put64(out, 16, VALID_SECONDS);
+    put64(out, 24, VALID_SECONDS);
+    attr(out.asSlice(40), id, d);
+    return 0;
+  }
+
+  private static final java.nio.charset.Charset UTF8 = StandardCharsets.UTF_8;
+
+  private int getattr(long unique, long node, FuseReply reply) {
+    BlockDevice d = null;
+    if (node != FuseProto.ROOT_ID) {
+      Object o = device(node);
+      if (o instanceof Integer err) {
+        return err;
+      }
+      d = (BlockDevice) o;
+    }
+    MemorySegment out = reply.begin(unique, FuseProto.ATTR_OUT);
+    put64(out, 0, VALID_SECONDS);
+    attr(out.asSlice(16), node, d);
+    return 0;
+  }
+
+  private int setattr(long unique, long node, MemorySegment body, FuseReply reply) {
+    if (body.byteSize() < FuseProto.SETATTR_IN) {
+      return Libc.EINVAL;
+    }
+    int valid = u32(body, 0);
+    if (node == FuseProto.ROOT_ID) {
+      return (valid & (FuseProto.FATTR_SIZE)) != 0 ? Libc.EISDIR : getattr(unique, node, reply);
+    }
+    Object o = device(node);
+    if (o instanceof Integer err) {
+      return err;
+    }
+    BlockDevice d = (BlockDevice) o;
+    if ((valid & FuseProto.FATTR_SIZE) != 0 && u64(body, 16) != d.size()) {
+      return Libc.EINVAL; // a device has a fixed size
+    }
+    if ((valid & (FuseProto.FATTR_MODE | FuseProto.FATTR_UID | FuseProto.FATTR_GID)) != 0) {
+      return Libc.EPERM;
+    }
+    return getattr(unique, node, reply); // time changes are ignored
+  }
+
+  private int open(long unique, long node, MemorySegment body, FuseReply reply) {
+    if (body.byteSize() < FuseProto.OPEN_IN) {
+      return Libc.EINVAL;
+    }
+    if (node == FuseProto.ROOT_ID) {
+      return Libc.EISDIR;
+    }
+    Object o = device(node);
+    if (o instanceof Integer err) {
+      return err;
+    }
+    int flags = u32(body, 0);
+    boolean wantsWrite = (flags & 3) != Libc.O_RDONLY || (flags & 02000) != 0; // O_APPEND
+    if (wantsWrite && !((BlockDevice) o).writable()) {
+      return Libc.EROFS;
+    }
+    MemorySegment out = reply.begin(unique, FuseProto.OPEN_OUT);
+    put64(out, 0, node); // fh = node id: stable across a takeover
+    put32(out, 8, FuseProto.FOPEN_KEEP_CACHE);
+    return 0;
+  }
+
+  private int read(long unique, long node, MemorySegment body, FuseReply reply) {
+    if (body.byteSize() < FuseProto.READ_IN) {
+      return Libc.EINVAL;
+    }
+    Object o = device(node);
+    if (o instanceof Integer err) {
+      return node == FuseProto.ROOT_ID ? Libc.EISDIR : err;
+    }
+    BlockDevice d = (BlockDevice) o;
+    long offset = u64(body, 8);
+    long size = Integer.toUnsignedLong(u32(body, 16));
+    if (offset < 0 || size > (long) maxPages * 4096) {
+      LOG.log(System.Logger.Level.WARNING, "READ @" + offset + "+" + size + " refused");
+      return Libc.EINVAL;
+    }
+    int n = offset >= d.size() ? 0 : (int) Math.min(size, d.size() - offset);
+    reply.begin(unique, n);
+    if (n > 0) {
+      try {
+        d.read(offset, reply.array(), FuseProto.OUT_HEADER, n);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.ERROR, "read node " + node + " @" + offset + "+" + n + ": " + e);
+        return Libc.EIO;
+      }
+    }
+    return 0;
+  }
+
+  private int write(long unique, long node, MemorySegment body, FuseReply reply, Effect effect) {
+    if (body.byteSize() < FuseProto.WRITE_IN) {
+      return Libc.EINVAL;
+    }
+    long offset = u64(body, 8);
+    long size = Integer.toUnsignedLong(u32(body, 16));
+    if (size > body.byteSize() - FuseProto.WRITE_IN || offset < 0) {
+      return Libc.EINVAL;
+    }
+    int done = effect.appliedWrite();
+    if (done < 0) {
+      Object o = device(node);
+      if (o instanceof Integer err) {
+        return node == FuseProto.ROOT_ID ? Libc.EISDIR : err;
+      }
+      BlockDevice d = (BlockDevice) o;
+      if (!d.writable()) {
+        return Libc.EROFS;
+      }
+      if (offset >= d.size() && size > 0) {
+        return Libc.EFBIG;
+      }
+      int n = (int) Math.min(size, d.size() - offset);
+      byte[] tmp = reply.scratch(n);
+      MemorySegment.copy(body, ValueLayout.JAVA_BYTE, FuseProto.WRITE_IN, tmp, 0, n);
+      try {
+        d.write(offset, tmp, 0, n);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.ERROR, "write node " + node + " @" + offset + "+" + n + ": " + e);
+        return Libc.EIO;
+      }
+      effect.recordWrite(n);
+      done = n;
+    }
+    MemorySegment out = reply.begin(unique, FuseProto.WRITE_OUT);
+    put32(out, 0, done);
+    return 0;
+  }
+
+  private int sync(long unique, long node, FuseReply reply) {
+    Object o = device(node);
+    if (o instanceof Integer err) {
+      return node == FuseProto.ROOT_ID ? ok(unique, reply) : err;
+    }
+    try {
+      ((BlockDevice) o).flush();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "flush node " + node + ": " + e);
+      return Libc.EIO;
+    }
+    return ok(unique, reply);
+  }
+
+  private int opendir(long unique, long node, FuseReply reply) {
+    if (node != FuseProto.ROOT_ID) {
+      return devices.containsKey(node) ? Libc.ENOTDIR : Libc.ENOENT;
+    }
+    reply.begin(unique, FuseProto.OPEN_OUT);
+    return 0;
+  }
+
+  private int readdir(long unique, long node, MemorySegment body, FuseReply reply) {
+    if (body.byteSize() < FuseProto.READ_IN) {
+      return Libc.EINVAL;
+    }
+    if (node != FuseProto.ROOT_ID) {
+      return Libc.ENOTDIR;
+    }
+    long offset = u64(body, 8);
+    int size = (int) Math.min(Integer.toUnsignedLong(u32(body, 16)), 1 << 20);
+    List<String> names = new ArrayList<>(List.of(".", ".."));
+    List<Long> nodes = new ArrayList<>(List.of(FuseProto.ROOT_ID, FuseProto.ROOT_ID));
+    for (var e : ids.entrySet()) {
+      names.add(e.getKey());
+      nodes.add(e.getValue());
+    }
+    if (offset < 0) {
+      return Libc.EINVAL;
+    }
+    MemorySegment out = reply.begin(unique, size);
+    int at = 0;
+    for (long i = offset; i < names.size(); i++) {
+      byte[] name = names.get((int) i).getBytes(UTF8);
+      int len = FuseProto.align8(FuseProto.DIRENT + name.length);
+      if (at + len > size) {
+        break;
+      }
+      put64(out, at, nodes.get((int) i));
+      put64(out, at + 8, i + 1);
+      put32(out, at + 16, name.length);
+      put32(out, at + 20, i < 2 ? FuseProto.DT_DIR : FuseProto.DT_REG);
+      MemorySegment.copy(name, 0, out, ValueLayout.JAVA_BYTE, at + FuseProto.DIRENT, name.length);
+      at += len;
+    }
+    reply.truncateBody(at);
+    return 0;
+  }
+
+  private int statfs(long unique, FuseReply reply) {
+    long total = devices.values().stream().mapToLong(BlockDevice::size).sum();
+    MemorySegment out = reply.begin(unique, FuseProto.STATFS_OUT);
+    put64(out, 0, (total + 4095) / 4096);
+    put64(out, 24, ids.size() + 1L);
+    put32(out, 40, 4096);
+    put32(out, 44, 255);
+    put32(out, 48, 4096);
     return 0;
   }
 }

@@ -111,7 +111,7 @@ class FuseDeviceTest {
       slow.gate = null;
       assertArrayEquals(Arrays.copyOfRange(img, 0, 4096), readAt(blocking, 0, 4096));
     } finally {
-      Processes.run(List.of("fusermount3", "-u", "-z", tmp.resolve("fuse").toString()));
+      Processes.run(List.of("umount", "-l", tmp.resolve("fuse").toString()));
     }
   }
 
