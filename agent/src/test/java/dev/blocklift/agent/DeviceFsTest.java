@@ -88,7 +88,7 @@ class DeviceFsTest {
 
   /** Encodes a request with the given body, declaring {@code declared} bytes (-1: the truth). */
   static byte[] request(int opcode, long unique, long node, byte[] body, int declared) {
-    ByteBuffer b = le(40 + body.length);
+    ByteBuffer b = ByteBuffer.allocate(40 + body.length).order(ByteOrder.nativeOrder());
     b.putInt(declared < 0 ? 40 + body.length : declared).putInt(opcode).putLong(unique);
     b.putLong(node).putInt(0).putInt(0).putInt(1234).putInt(0).put(body);
     return b.array();
