@@ -346,7 +346,7 @@ final class DeviceFs {
     }
     int valid = u32(body, 0);
     if (node == FuseProto.ROOT_ID) {
-      return (valid & (FuseProto.FATTR_SIZE)) != 0 ? Libc.EISDIR : getattr(unique, node, reply);
+      return (valid & FuseProto.FATTR_SIZE) != 0 ? Libc.EISDIR : getattr(unique, node, reply);
     }
     Object o = device(node);
     if (o instanceof Integer err) {

@@ -20,6 +20,7 @@ import java.util.List;
  * and leaves errno in {@link Result#errno()}; nothing here throws for a failed syscall (callers
  * decide what an errno means). Linux x86-64/aarch64 glibc only.
  */
+@SuppressWarnings("restricted") // the whole point of this class
 final class Libc {
   static final int EPERM = 1;
   static final int ENOENT = 2;
