@@ -1,181 +1,164 @@
 #!/usr/bin/env bash
-# Issue 4 benchmark: worker cold start. On the corpus images python and nginx:
-#  1. cold start (local cache emptied, page cache dropped): `blocklift run IMAGE -- CMD` vs the eager
-#     path (`umoci unpack` into a fresh dir + `runc run` of the same command); warm start: blocklift
-#     run with a warm cache vs runc on the already unpacked rootfs. Median of RUNS (default 3).
-#  2. bytes the chunk store returned as a share of the image's stored data, store GETs, chunk
-#     fetches (from `blocklift run --stats-json`).
-#  3. the agent path: one `blocklift agent` (warm JVM, empty cache) mounting the image and runc
-#     running the command on the mount, once on a freshly started agent and once on an agent whose
-#     JIT a long-running worker would have warmed (it first served an unrelated image of random
-#     bytes, which shares no chunk with the corpus; page cache dropped after); and 20 concurrent cold starts of one image through that one
-#     agent (one shared cache): store GETs per unique chunk, counted at the store by the agent.
-#  4. the chunk traces of these runs (`run --trace`, `agent --trace`) replayed through the cache
-#     simulator with its scan-heavy synthetic trace: hit rate per policy and cache size.
-#   bench/worker.sh   (root; builds the corpus on first use; BENCH_TAGS=python|nginx to narrow)
+# Worker start-up benchmark (issue 10). On the corpus images python and nginx, side by side in one
+# run, with the store on the local disk and again on S3Proxy behind a proxy adding 20 ms to every
+# request (DELAY_MS):
+#  1. cold start through the worker: `blocklift run IMAGE -- CMD` handed to a running worker (the
+#     launcher's shell client, no JVM per run) whose cache is empty and whose JIT first served an
+#     unrelated image (64 MiB of random bytes, no chunk in common), page cache dropped; vs the eager
+#     path (`umoci unpack` into a fresh dir + `runc run`) and the floor (`runc run` on the unpacked
+#     rootfs, page cache dropped). Also the in-process `run --no-worker` for reference.
+#  2. warm start: the same run again on the warm worker vs `runc run` on the unpacked rootfs (page
+#     cache warm).
+#  3. 20 concurrent cold `blocklift run`s through one worker: store GETs per unique chunk (counted
+#     at the store by the worker) and the worker's RSS while the 20 mounts are live.
+#   bench/worker.sh   (root; builds the corpus on first use; BENCH_TAGS, RUNS, CONCURRENT, DELAY_MS)
 source "$(dirname "$0")/lib.sh"
 layout=$(corpus_layout)
 bl=$BENCH_ROOT/blocklift
 "$bl" --version >/dev/null   # builds the CLI before anything is timed
-out=$BENCH_WORK/worker; rm -rf "$out"; mkdir -p "$out"
-home=$out/home cache=$out/cache port=${BENCH_AGENT_PORT:-7499} concurrent=${CONCURRENT:-20}
+export BLOCKLIFT_NO_BUILD=1
+out=$BENCH_WORK/worker; rm -rf "$out"; mkdir -p "$out/mnt"
+home=$out/home cache=$out/cache sock=$out/worker.sock state=$out/state
+concurrent=${CONCURRENT:-20} delay=${DELAY_MS:-20}
 tags=${BENCH_TAGS:-python nginx}
 declare -A cmd=([python]="python3 -c 'import json'" [nginx]="nginx -v" [base]="true")
+export BLOCKLIFT_WORKER=$sock
+
+# --- the stores: local (HOME/store) and S3Proxy behind the delaying proxy
+cp_bench=$(cd "$BENCH_ROOT" && ./mvnw -q -B -ntp -o -pl bench -am compile dependency:build-classpath \
+  -Dmdep.outputFile=/dev/stdout -Dspotless.check.skip=true 2>/dev/null | tail -1)
+s3port=${BENCH_S3_PORT:-19570} dport=${BENCH_DELAY_PORT:-19571}
+"$BENCH_JAVA" -cp "$BENCH_ROOT/bench/target/classes:$cp_bench" dev.blocklift.bench.S3ProxyMain \
+  "$out/s3" "$s3port" bench >"$out/s3proxy.log" 2>&1 &
+s3_pid=$!
+"$BENCH_JAVA" -cp "$BENCH_ROOT/bench/target/classes" dev.blocklift.bench.DelayProxy "$dport" "$s3port" \
+  "$delay" >"$out/delay.log" 2>&1 &
+delay_pid=$!
+cleanup() { kill "$s3_pid" "$delay_pid" 2>/dev/null || true; worker_stop; }
+trap cleanup EXIT
+for _ in $(seq 300); do grep -q "s3proxy on" "$out/s3proxy.log" 2>/dev/null && break; sleep 0.1; done
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret-key AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+s3_direct="s3://bench/corpus?endpoint=http://127.0.0.1:$s3port&path-style=true"
+s3_delayed="s3://bench/corpus?endpoint=http://127.0.0.1:$dport&path-style=true"
 
 for tag in $tags; do
   "$bl" convert --home "$home" "oci:$layout:$tag" --name "corpus/$tag:1" --json >/dev/null ||
     { echo "bench: convert of $tag failed" >&2; exit 1; }
+  "$bl" convert --home "$home" --store "$s3_direct" "oci:$layout:$tag" --name "corpus/$tag:1" \
+    --json >/dev/null || { echo "bench: convert of $tag to S3 failed" >&2; exit 1; }
+done
+# An image of 64 MiB of random bytes, no chunk in common with the corpus: serving it warms the
+# worker's JIT (FUSE, SHA-256, AES-GCM) as a long-running worker's is.
+l=$out/warm-oci b=$out/warm-bundle
+umoci init --layout "$l" && umoci new --image "$l:warm" && umoci unpack --image "$l:warm" "$b" >/dev/null
+head -c 64M /dev/urandom >"$b/rootfs/random.bin"
+umoci repack --image "$l:warm" "$b" >/dev/null
+for s in "" "$s3_direct"; do
+  "$bl" convert --home "$home" ${s:+--store "$s"} "oci:$l:warm" --name bench/warm:1 --json >/dev/null
 done
 
-# An OCI bundle from umoci (config from the image config) whose process runs CMD, no terminal.
-eager_bundle() { # eager_bundle TAG DIR
+# --- the worker
+worker_pid=
+worker_start() { # worker_start [STORE]: a fresh worker with an empty cache, JIT warmed
+  worker_stop
+  rm -rf "$cache"
+  "$bl" worker --home "$home" --cache-dir "$cache" --socket "$sock" --state "$state" \
+    --mount-root "$out/mnt" ${1:+--store "$1"} >"$out/worker.log" 2>&1 &
+  worker_pid=$!
+  for _ in $(seq 600); do
+    grep -q "API on unix:" "$out/worker.log" 2>/dev/null && break
+    kill -0 "$worker_pid" 2>/dev/null || { cat "$out/worker.log" >&2; return 1; }
+    sleep 0.05
+  done
+  local m=$out/mnt/warm; mkdir -p "$m"
+  api POST "mount?image=bench/warm:1&dir=$m&ro=true" && cat "$m/random.bin" >/dev/null &&
+    api POST "umount?dir=$m"
+}
+worker_stop() {
+  [ -n "$worker_pid" ] || return 0
+  kill -TERM "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true; worker_pid=
+}
+api() { curl -fsS --unix-socket "$sock" -X "$1" "http://worker/$2" >/dev/null; }
+metric() { curl -fsS --unix-socket "$sock" http://worker/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+rss_mib() { awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$worker_pid/status"; }
+hwm_mib() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$worker_pid/status"; }
+
+# --- the paths being timed
+bl_worker_run() { "$bl" run "corpus/$1:1" -- /bin/sh -c "${cmd[$1]}" </dev/null; }
+bl_inproc_run() { # bl_inproc_run TAG [STORE]
+  rm -rf "$cache"
+  "$bl" run --no-worker --home "$home" --cache-dir "$cache" ${2:+--store "$2"} "corpus/$1:1" -- \
+    /bin/sh -c "${cmd[$1]}" </dev/null
+}
+eager_bundle() { # eager_bundle TAG DIR: umoci's bundle, the command as its process
   rm -rf "$2"
   umoci unpack --image "$layout:$1" "$2" >/dev/null
-  set_args "$2/config.json" "$1"
-}
-set_args() { # set_args CONFIG TAG
-  jq --arg c "${cmd[$2]}" '.process.args = ["/bin/sh", "-c", $c] | .process.terminal = false' \
-    "$1" >"$1.new" && mv "$1.new" "$1"
+  jq --arg c "${cmd[$1]}" '.process.args = ["/bin/sh", "-c", $c] | .process.terminal = false' \
+    "$2/config.json" >"$2/config.json.new" && mv "$2/config.json.new" "$2/config.json"
 }
 eager_cold() { eager_bundle "$1" "$out/eager-$1" && runc run --bundle "$out/eager-$1" "bench-eager-$$" </dev/null; }
-eager_warm() { runc run --bundle "$out/eager-$1" "bench-eager-$$" </dev/null; }
-bl_run() { # bl_run TAG [run options]
-  local tag=$1; shift
-  "$bl" run --home "$home" --cache-dir "$cache" "$@" "corpus/$tag:1" -- /bin/sh -c "${cmd[$tag]}" </dev/null
-}
-warm_median() { # like time_median, without dropping the page cache
-  local runs=${RUNS:-3} t0 t1
-  for _ in $(seq "$runs"); do
-    t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench: command failed: $*" >&2; return 1; }; t1=$(now)
-    elapsed "$t0" "$t1"
-  done | median
+floor_run() { runc run --bundle "$out/eager-$1" "bench-floor-$$" </dev/null; }
+timed() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; return 1; }; t1=$(now); elapsed "$t0" "$t1"; }
+median_of() { # median_of SETUP CMD...: RUNS runs, SETUP before each (untimed), page cache dropped
+  local setup=$1; shift
+  for _ in $(seq "${RUNS:-3}"); do eval "$setup"; drop_caches; timed "$@"; done | median
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-# Warm-up (the launcher's first-run CDS archive), recording each image's start-up trace for the
-# "+ prefetch" column (run --prefetch TRACE: fetch what the recorded start read, while mounting).
-for tag in $tags; do
-  rm -rf "$cache"
-  bl_run "$tag" --trace "$out/startup-$tag.trace" >/dev/null 2>"$out/warmup.err" ||
-    { echo "bench: warm-up run of $tag failed:" >&2; cat "$out/warmup.err" >&2; exit 1; }
-done
-
 echo
-echo "1. start-up, seconds (median of ${RUNS:-3}); ratio = blocklift / baseline (goal cold <= 0.15)"
-printf '%-8s %-26s %10s %10s %8s %12s %8s %10s %10s %8s\n' image command "bl cold" "eager" ratio \
-  "+ prefetch" ratio "bl warm" "runc warm" ratio
-for tag in $tags; do
-  t_cold=$(BENCH_SETUP="rm -rf '$cache'" time_median bl_run "$tag")
-  t_pref=$(BENCH_SETUP="rm -rf '$cache'" time_median bl_run "$tag" --prefetch "$out/startup-$tag.trace")
-  t_eager=$(time_median eager_cold "$tag")
-  bl_run "$tag" >/dev/null 2>&1
-  t_warm=$(warm_median bl_run "$tag")
-  t_rwarm=$(warm_median eager_warm "$tag")
-  printf '%-8s %-26s %10s %10s %8s %12s %8s %10s %10s %8s\n' "$tag" "${cmd[$tag]}" "$t_cold" \
-    "$t_eager" "$(ratio "$t_cold" "$t_eager")" "$t_pref" "$(ratio "$t_pref" "$t_eager")" \
-    "$t_warm" "$t_rwarm" "$(ratio "$t_warm" "$t_rwarm")"
-done
-
-echo
-echo "2. one cold run: what it read (goal: store bytes <= 15% of the image's stored data)"
-printf '%-8s %9s %9s %9s %9s %11s %11s %8s  %s\n' image "main s" "opened s" "mounted s" "exited s" \
-  "image MiB" "store MiB" share "store GETs / chunk fetches / reads"
-for tag in $tags; do
-  rm -rf "$cache"; drop_caches
-  bl_run "$tag" --stats-json "$out/stats-$tag.json" --trace "$out/run-$tag.trace" >/dev/null 2>&1
-  s=$out/stats-$tag.json
-  printf '%-8s %9s %9s %9s %9s %11.1f %11.1f %7.1f%%  %s / %s / %s\n' "$tag" \
-    "$(jq .mainStartedSeconds "$s")" "$(jq .openedSeconds "$s")" "$(jq .mountedSeconds "$s")" \
-    "$(jq .containerExitedSeconds "$s")" "$(jq '.imageDataBytes / 1048576' "$s")" \
-    "$(jq '.storeBytes / 1048576' "$s")" "$(jq '.storeBytesShareOfImage * 100' "$s")" \
-    "$(jq .storeGets "$s")" "$(jq .chunkFetches "$s")" "$(jq .chunkReads "$s")"
-done
-
-# The agent: one warm JVM, one shared cache (emptied), serving mounts the bench runs runc on.
-agent_start() { # agent_start TRACE
-  rm -rf "$cache" "$out/mnt"; mkdir -p "$out/mnt"
-  "$bl" agent --home "$home" --cache-dir "$cache" --listen "$port" --trace "$1" >"$out/agent.log" 2>&1 &
-  agent_pid=$!
-  for _ in $(seq 300); do
-    grep -q "listening" "$out/agent.log" 2>/dev/null && return 0
-    kill -0 "$agent_pid" 2>/dev/null || { cat "$out/agent.log" >&2; return 1; }
-    sleep 0.1
+echo "1./2. start-up, seconds (median of ${RUNS:-3}); cold = empty cache + page cache dropped"
+echo "      goals: worker cold <= 0.10x eager and <= 3x floor; worker warm <= 2x runc warm"
+printf '%-7s %-8s %9s %9s %9s %8s %8s %10s %9s %9s %8s\n' image store "worker" "eager" "floor" \
+  "/eager" "/floor" "no-worker" "wrk warm" "runc warm" "/runc"
+for store in local s3+${delay}ms; do
+  s=; [ "$store" = local ] || s=$s3_delayed
+  for tag in $tags; do
+    eager_bundle "$tag" "$out/eager-$tag"
+    t_worker=$(median_of "worker_start '$s'" bl_worker_run "$tag")
+    bl_worker_run "$tag" >/dev/null 2>&1
+    t_wwarm=$(for _ in $(seq "${RUNS:-3}"); do timed bl_worker_run "$tag"; done | median)
+    worker_stop
+    t_eager=$(median_of "" eager_cold "$tag")
+    t_floor=$(median_of "" floor_run "$tag")
+    floor_run "$tag" >/dev/null 2>&1
+    t_rwarm=$(for _ in $(seq "${RUNS:-3}"); do timed floor_run "$tag"; done | median)
+    t_inproc=$(median_of "" bl_inproc_run "$tag" "$s")
+    printf '%-7s %-8s %9s %9s %9s %8s %8s %10s %9s %9s %8s\n' "$tag" "$store" "$t_worker" \
+      "$t_eager" "$t_floor" "$(ratio "$t_worker" "$t_eager")" "$(ratio "$t_worker" "$t_floor")" \
+      "$t_inproc" "$t_wwarm" "$t_rwarm" "$(ratio "$t_wwarm" "$t_rwarm")"
   done
-  echo "bench: the agent did not start" >&2; return 1
-}
-agent_stop() { kill -TERM "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; }
-api() { curl -fsS -X POST "http://127.0.0.1:$port/$1" >/dev/null; }
-metric() { curl -fsS "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
-# An image of 64 MiB of random bytes: no chunk in common with the corpus. Reading it through an
-# agent exercises FUSE, SHA-256 and AES-GCM as a worker that has served other images has done.
-make_warm_image() {
-  local l=$out/warm-oci b=$out/warm-bundle
-  rm -rf "$l" "$b"
-  umoci init --layout "$l" && umoci new --image "$l:warm" &&
-    umoci unpack --image "$l:warm" "$b" >/dev/null &&
-    head -c 64M /dev/urandom >"$b/rootfs/random.bin" &&
-    umoci repack --image "$l:warm" "$b" >/dev/null &&
-    "$bl" convert --home "$home" "oci:$l:warm" --name bench/warm:1 --json >/dev/null
-}
-agent_warm_up() {
-  local m=$out/mnt/warm
-  mkdir -p "$m"
-  api "mount?image=bench/warm:1&dir=$m&ro=true"
-  cat "$m/random.bin" >/dev/null
-  api "umount?dir=$m"
-}
-agent_start_one() { # agent_start_one TAG I: mount, runc run, umount
-  local b=$out/mnt/b$2
-  mkdir -p "$b/rootfs"
-  api "mount?image=corpus/$1:1&dir=$b/rootfs&ro=true"
-  jq '.root.path = "rootfs" | .root.readonly = true' "$out/eager-$1/config.json" >"$b/config.json"
-  local rc=0
-  runc run --bundle "$b" "bench-agent-$$-$2" </dev/null >/dev/null 2>&1 || rc=$?
-  api "umount?dir=$b/rootfs"
-  return $rc
-}
-
-echo
-echo "3. the agent path (agent JVM already running, cache empty, page cache dropped): mount + runc run + umount"
-echo "   fresh = agent just started; warmed = agent first served an unrelated image (no shared chunk)"
-printf '%-8s %12s %12s %12s %8s %8s %22s %12s\n' image "agent fresh" "agent warmed" "eager cold" \
-  ratio ratio "$concurrent concurrent, s" "GETs/chunk"
-make_warm_image || { echo "bench: could not build the warm-up image" >&2; exit 1; }
-for tag in $tags; do
-  eager_bundle "$tag" "$out/eager-$tag"
-  agent_start "$out/agent1-$tag.trace"
-  drop_caches
-  t0=$(now); agent_start_one "$tag" 0; t1=$(now)
-  t_agent=$(elapsed "$t0" "$t1")
-  agent_stop
-  agent_start "$out/agent-warmed-$tag.trace"
-  agent_warm_up
-  drop_caches
-  t0=$(now); agent_start_one "$tag" 0; t1=$(now)
-  t_warmed=$(elapsed "$t0" "$t1")
-  agent_stop
-  t_eager=$(time_median eager_cold "$tag")
-  agent_start "$out/agent$concurrent-$tag.trace"
-  drop_caches
-  t0=$(now)
-  pids=()
-  for i in $(seq "$concurrent"); do agent_start_one "$tag" "$i" & pids+=($!); done
-  fails=0
-  for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
-  t1=$(now)
-  gets=$(metric blocklift_store_gets_total); uniq=$(metric blocklift_store_distinct_chunks)
-  agent_stop
-  [ "$fails" = 0 ] || echo "bench: $fails of $concurrent concurrent starts failed" >&2
-  printf '%-8s %12s %12s %12s %8s %8s %22s %12s\n' "$tag" "$t_agent" "$t_warmed" "$t_eager" \
-    "$(ratio "$t_agent" "$t_eager")" "$(ratio "$t_warmed" "$t_eager")" "$(elapsed "$t0" "$t1")" "$(awk -v g="$gets" -v u="$uniq" 'BEGIN { printf "%d/%d = %.2f", g, u, u ? g / u : 0 }')"
 done
 
 echo
-echo "4. recorded chunk traces replayed through the cache simulator (+ its scan-heavy synthetic trace)"
-traces=()
-for t in "$out"/run-*.trace "$out"/agent"$concurrent"-*.trace; do [ -s "$t" ] && traces+=(--trace "$t"); done
-cli_cp="$BENCH_ROOT/cli/target/classes:$BENCH_ROOT/cli/target/lib/*"
-"$BENCH_JAVA" -cp "$cli_cp" dev.blocklift.cache.sim.Simulator "${traces[@]}" --synthetic scan \
-  --sizes 10%,25%,50%,75% 2>/dev/null
+echo "3. $concurrent concurrent cold runs through one worker (goal: 1.00 store GETs per unique chunk)"
+printf '%-7s %-8s %12s %16s %14s %14s %9s\n' image store "wall s" "GETs/chunks" "RSS live MiB" "RSS peak MiB" "failed"
+for store in local s3+${delay}ms; do
+  s=; [ "$store" = local ] || s=$s3_delayed
+  for tag in $tags; do
+    worker_start "$s"
+    g0=$(metric blocklift_store_gets_total); u0=$(metric blocklift_store_distinct_chunks)
+    drop_caches
+    t0=$(now); pids=()
+    for i in $(seq "$concurrent"); do
+      "$bl" run "corpus/$tag:1" -- /bin/sh -c "${cmd[$tag]} >/dev/null 2>&1; sleep 3" </dev/null \
+        >/dev/null 2>&1 & pids+=($!)
+    done
+    # While the runs sleep, all their mounts are live: sample the worker's RSS then.
+    live=0
+    for _ in $(seq 200); do
+      n=$(curl -fsS --unix-socket "$sock" http://worker/mounts | jq length)
+      [ "$n" -ge "$concurrent" ] && { live=$(rss_mib); break; }
+      sleep 0.05
+    done
+    fails=0; for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+    t1=$(now)
+    g=$(( $(metric blocklift_store_gets_total) - g0 )); u=$(( $(metric blocklift_store_distinct_chunks) - u0 ))
+    printf '%-7s %-8s %12s %16s %14s %14s %9s\n' "$tag" "$store" "$(elapsed "$t0" "$t1")" \
+      "$(awk -v g="$g" -v u="$u" 'BEGIN { printf "%d/%d = %.2f", g, u, u ? g / u : 0 }')" \
+      "$live" "$(hwm_mib)" "$fails"
+    worker_stop
+  done
+done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -rf "$out"/eager-* "$out/mnt"

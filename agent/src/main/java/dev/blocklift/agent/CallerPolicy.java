@@ -9,9 +9,9 @@ import java.util.Optional;
 
 /**
  * Who may call the worker over its unix socket: root, or a member of the worker's group ({@value
- * #DEFAULT_GROUP} by default). Membership is the caller's primary group (the peer credentials'
- * gid) or a listing in the group file; both are read from the system's {@code /etc/passwd} and
- * {@code /etc/group} (paths injectable for tests), so no name service beyond the files is needed.
+ * #DEFAULT_GROUP} by default). Membership is the caller's primary group (the peer credentials' gid)
+ * or a listing in the group file; both are read from the system's {@code /etc/passwd} and {@code
+ * /etc/group} (paths injectable for tests), so no name service beyond the files is needed.
  */
 final class CallerPolicy {
   static final String DEFAULT_GROUP = "blocklift";

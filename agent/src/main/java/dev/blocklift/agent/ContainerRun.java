@@ -365,10 +365,10 @@ public final class ContainerRun implements AutoCloseable {
   }
 
   /**
-   * Assembles a sandbox's rootfs over the image mounted read-only on {@code lower}: a tmpfs
-   * scratch of the sandbox's size ({@code work/scratch}: nodev, nosuid, 0700) holding the upper
-   * and work directories, an overlayfs (nodev) on {@code work/bundle/rootfs}, and the bundle's
-   * config.json. On failure, what was mounted is unmounted again.
+   * Assembles a sandbox's rootfs over the image mounted read-only on {@code lower}: a tmpfs scratch
+   * of the sandbox's size ({@code work/scratch}: nodev, nosuid, 0700) holding the upper and work
+   * directories, an overlayfs (nodev) on {@code work/bundle/rootfs}, and the bundle's config.json.
+   * On failure, what was mounted is unmounted again.
    *
    * @return the mount points made, in the order to unmount them (rootfs, then scratch)
    */

@@ -366,8 +366,9 @@ public final class FuseServer implements AutoCloseable {
 
   /**
    * Leaves the mount to a successor ({@link #adopt}): stops reading requests, waits (up to 5 s) for
-   * those in flight, flushes and closes the devices, persists the state and closes this process's
-   * fd; the holder keeps the connection. Requests still unanswered stay in the journal.
+   * those in flight, flushes the devices (their owner closes them), persists the state and closes
+   * this process's fd; the holder keeps the connection. Requests still unanswered stay in the
+   * journal.
    */
   public synchronized void handOver() throws IOException {
     if (closed) {
@@ -384,7 +385,9 @@ public final class FuseServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       drained = false;
     }
-    IOException failure = closeDevices(true);
+    // Flushed, not closed: a device's owner decides what closing means (a copy-on-write device
+    // may discard its overlay on close, which the successor still needs).
+    IOException failure = flushDevices();
     persist();
     closed = true;
     Libc.close(fd);
@@ -398,6 +401,22 @@ public final class FuseServer implements AutoCloseable {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  private IOException flushDevices() {
+    IOException failure = null;
+    for (BlockDevice d : fs.files().values()) {
+      try {
+        d.flush();
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    return failure;
   }
 
   private IOException closeDevices(boolean flush) {

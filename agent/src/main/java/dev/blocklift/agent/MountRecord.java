@@ -58,13 +58,33 @@ record MountRecord(
 
   MountRecord withStatus(String s) {
     return new MountRecord(
-        id, kind, s, image, manifestDigest, dir, readOnly, loopDevice, extraMounts, runId,
-        clientPid, clientStart);
+        id,
+        kind,
+        s,
+        image,
+        manifestDigest,
+        dir,
+        readOnly,
+        loopDevice,
+        extraMounts,
+        runId,
+        clientPid,
+        clientStart);
   }
 
   MountRecord withLoop(String loop, List<String> extra) {
     return new MountRecord(
-        id, kind, status, image, manifestDigest, dir, readOnly, loop, extra, runId, clientPid,
+        id,
+        kind,
+        status,
+        image,
+        manifestDigest,
+        dir,
+        readOnly,
+        loop,
+        extra,
+        runId,
+        clientPid,
         clientStart);
   }
 
@@ -81,7 +101,10 @@ record MountRecord(
     Path tmp = mountsDir.resolve(id + ".json.tmp");
     SecureDirs.writePrivate(tmp, JSON.writeValueAsBytes(this));
     Files.move(
-        tmp, file(mountsDir, id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        tmp,
+        file(mountsDir, id),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   static void delete(Path mountsDir, String id) throws IOException {
@@ -126,6 +149,7 @@ record MountRecord(
       throw new BlockliftException("mount id " + id + " is not 32 hex digits");
     }
     return new java.util.UUID(
-        Long.parseUnsignedLong(id.substring(0, 16), 16), Long.parseUnsignedLong(id.substring(16), 16));
+        Long.parseUnsignedLong(id.substring(0, 16), 16),
+        Long.parseUnsignedLong(id.substring(16), 16));
   }
 }

@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * Where the worker may mount an image: under its own state directory, or under one of the
  * configured roots ({@code mount-roots}, default {@code /mnt}). A target is resolved through every
- * symbolic link before it is checked, so a link under a root cannot point the mount at {@code /etc}.
- * The target must be an existing, empty directory that is not already a mount point.
+ * symbolic link before it is checked, so a link under a root cannot point the mount at {@code
+ * /etc}. The target must be an existing, empty directory that is not already a mount point.
  */
 final class MountTargets {
   private final List<Path> roots;

@@ -19,7 +19,8 @@ final class Processes {
       return Optional.empty();
     }
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+      String stat =
+          Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
       // comm (field 2) may hold spaces and parentheses: fields after the last ')'.
       String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return Optional.of(Long.parseLong(rest[19]));

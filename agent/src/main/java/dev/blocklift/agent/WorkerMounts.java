@@ -110,7 +110,8 @@ final class WorkerMounts implements AutoCloseable {
           devices.put(r.id(), l.device());
           reopened.put(r.id(), l);
         } catch (IOException | RuntimeException e) {
-          report.add("mount " + r.id() + " of " + r.image() + " on " + r.dir() + ": " + e.getMessage());
+          report.add(
+              "mount " + r.id() + " of " + r.image() + " on " + r.dir() + ": " + e.getMessage());
         }
       }
       try {
@@ -178,7 +179,8 @@ final class WorkerMounts implements AutoCloseable {
   }
 
   static CowOverlay.Identity identity(MountRecord r) {
-    return new CowOverlay.Identity(MountRecord.uuid(r.id()), HexFormat.of().parseHex(r.manifestDigest()));
+    return new CowOverlay.Identity(
+        MountRecord.uuid(r.id()), HexFormat.of().parseHex(r.manifestDigest()));
   }
 
   private static String digestHex(Worker.Image image) {
@@ -236,7 +238,9 @@ final class WorkerMounts implements AutoCloseable {
     try {
       if (!readOnly) {
         Path ovDir = SecureDirs.ensure(overlays).resolve(id);
-        device = new CowDevice(img.device(), CowOverlay.open(ovDir, img.device().size(), identity(rec)), true);
+        device =
+            new CowDevice(
+                img.device(), CowOverlay.open(ovDir, img.device().size(), identity(rec)), true);
       }
       Path file = fuse.attach(id, device);
       LoopMount loop = LoopMount.mount(file, target, readOnly, kind.equals("mount"));
@@ -262,8 +266,7 @@ final class WorkerMounts implements AutoCloseable {
   /** Updates a live mount's record (e.g. a run adding its extra mounts). */
   void update(MountRecord r) throws IOException {
     r.write(mountsDir);
-    byDir.computeIfPresent(
-        r.dir(), (k, v) -> v.map(l -> new Live(r, l.device(), l.config())));
+    byDir.computeIfPresent(r.dir(), (k, v) -> v.map(l -> new Live(r, l.device(), l.config())));
   }
 
   Optional<Live> run(String runId) {
@@ -282,7 +285,8 @@ final class WorkerMounts implements AutoCloseable {
   /** Unmounts the user mount on {@code dir}. */
   void umount(String dir) throws IOException {
     Path p = Path.of(dir);
-    String key = p.isAbsolute() && Files.exists(p) ? p.toRealPath().toString() : p.normalize().toString();
+    String key =
+        p.isAbsolute() && Files.exists(p) ? p.toRealPath().toString() : p.normalize().toString();
     Optional<Live> l = byDir.get(key);
     if (l == null || l.isEmpty()) {
       throw new BlockliftException(key + " is not mounted by this worker");
@@ -347,7 +351,8 @@ final class WorkerMounts implements AutoCloseable {
     if (file == null) {
       return List.of();
     }
-    Commands.Result res = Commands.run(List.of("losetup", "-n", "-O", "NAME", "-j", file.toString()));
+    Commands.Result res =
+        Commands.run(List.of("losetup", "-n", "-O", "NAME", "-j", file.toString()));
     List<String> out = new ArrayList<>();
     for (String line : res.stdout().split("\n")) {
       if (line.strip().startsWith("/dev/")) {
@@ -374,8 +379,7 @@ final class WorkerMounts implements AutoCloseable {
     }
   }
 
-  private void deleteOrphanOverlays(List<String> report)
-      throws IOException {
+  private void deleteOrphanOverlays(List<String> report) throws IOException {
     if (!Files.isDirectory(overlays)) {
       return;
     }
@@ -400,8 +404,8 @@ final class WorkerMounts implements AutoCloseable {
   }
 
   /**
-   * For an upgrade or SIGTERM: leaves every mount in place for the next worker (FUSE handed over
-   * to its holder, overlays flushed).
+   * For an upgrade or SIGTERM: leaves every mount in place for the next worker (FUSE handed over to
+   * its holder, overlays flushed).
    */
   void handOver() throws IOException {
     fuse.handOver();

@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.ImageName;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Containers started through the worker ({@code blocklift run} with a worker running): the worker
  * mounts the image and assembles the sandbox's rootfs and bundle; the client starts {@code runc
- * run} itself (so stdio, the exit code and Ctrl-C are plainly the container's) and reports the exit.
- * A run whose client died (kill -9) is reaped: its container killed and deleted, its mounts undone.
+ * run} itself (so stdio, the exit code and Ctrl-C are plainly the container's) and reports the
+ * exit. A run whose client died (kill -9) is reaped: its container killed and deleted, its mounts
+ * undone.
  *
  * <p>Per-run figures ({@code --stats-json}) are this run's device's chunk fetches and the worker's
  * tier counters between prepare and exit; with concurrent runs of images that share chunks, the
@@ -49,7 +48,10 @@ public final class WorkerRuns implements AutoCloseable {
       Optional<Path> trace) {}
 
   private record Started(
-      RunRequest request, Instant received, Instant opened, Instant mounted,
+      RunRequest request,
+      Instant received,
+      Instant opened,
+      Instant mounted,
       Map<String, Long> before) {}
 
   private final WorkerMounts mounts;
@@ -73,10 +75,11 @@ public final class WorkerRuns implements AutoCloseable {
   Map<String, String> prepare(List<String> argv, Path cwd, long clientPid) throws IOException {
     Instant received = clock.instant();
     RunRequest req = parser.parse(argv, cwd);
-    long clientStart = Processes.startTime(clientPid).orElseThrow(
-        () -> new BlockliftException("client process " + clientPid + " does not exist"));
-    String id =
-        "blocklift-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+    long clientStart =
+        Processes.startTime(clientPid)
+            .orElseThrow(
+                () -> new BlockliftException("client process " + clientPid + " does not exist"));
+    String id = "blocklift-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
     Path work = SecureDirs.ensure(mounts.state().resolve("runs").resolve(id));
     Path lower = Files.createDirectories(work.resolve("lower"));
     Map<String, Long> before = mounts.worker().counters();
@@ -137,7 +140,9 @@ public final class WorkerRuns implements AutoCloseable {
       stats.put("imageDataBytes", dataBytes);
       stats.put("chunkFetches", lazy.fetches());
       stats.put("bytesFetched", lazy.fetchedBytes());
-      stats.put("bytesFetchedShareOfImage", dataBytes == 0 ? 0.0 : (double) lazy.fetchedBytes() / dataBytes);
+      stats.put(
+          "bytesFetchedShareOfImage",
+          dataBytes == 0 ? 0.0 : (double) lazy.fetchedBytes() / dataBytes);
     }
     if (s != null) {
       Map<String, Long> after = mounts.worker().counters();
@@ -216,7 +221,13 @@ public final class WorkerRuns implements AutoCloseable {
       reaped.increment();
       LOG.log(
           System.Logger.Level.WARNING,
-          "reaped run " + r.runId() + " of " + r.image() + ": its client " + r.clientPid() + " died");
+          "reaped run "
+              + r.runId()
+              + " of "
+              + r.image()
+              + ": its client "
+              + r.clientPid()
+              + " died");
     }
   }
 

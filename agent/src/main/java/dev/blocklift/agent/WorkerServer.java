@@ -125,8 +125,7 @@ public final class WorkerServer implements AutoCloseable {
   }
 
   static WorkerServer start(
-      WorkerMounts mounts, WorkerRuns runs, Listen listen, CallerPolicy policy)
-      throws IOException {
+      WorkerMounts mounts, WorkerRuns runs, Listen listen, CallerPolicy policy) throws IOException {
     byte[] token = null;
     if (listen.tokenFile().isPresent()) {
       token = readToken(listen.tokenFile().get());
@@ -163,7 +162,8 @@ public final class WorkerServer implements AutoCloseable {
       throw new BlockliftException(
           "token file " + file + " is readable by others (" + perms + "); chmod 600 it");
     }
-    byte[] t = Files.readString(file, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+    byte[] t =
+        Files.readString(file, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
     if (t.length < 16) {
       throw new BlockliftException(
           "token in " + file + " is " + t.length + " bytes; use at least 16 random characters");
@@ -320,7 +320,8 @@ public final class WorkerServer implements AutoCloseable {
           return runRoute(method, path.substring("/runs/".length()), q, root);
         }
         throw new ApiError(
-            404, "no such resource " + path + "; see /health /metrics /mounts /mount /umount /runs");
+            404,
+            "no such resource " + path + "; see /health /metrics /mounts /mount /umount /runs");
       }
     }
   }

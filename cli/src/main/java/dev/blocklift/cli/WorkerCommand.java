@@ -93,7 +93,9 @@ public final class WorkerCommand implements Callable<Integer> {
         new WorkerServer.Listen(socket, socketMode, tcp, Optional.ofNullable(tokenFile));
     Path stateDir = state != null ? state : MountState.runRoot().resolve("worker");
     List<Path> roots = mountRoots.isEmpty() ? List.of(Path.of("/mnt")) : mountRoots;
-    Worker w = worker.open();
+    WorkerConfig config = worker.config();
+    checkHeap(config, Runtime.getRuntime().maxMemory());
+    Worker w = ReadPath.worker(config);
     WorkerDaemon daemon;
     try {
       daemon = WorkerDaemon.start(w, stateDir, roots, new WorkerRunParser(), how);
@@ -128,6 +130,26 @@ public final class WorkerCommand implements Callable<Integer> {
     out.flush();
     done.await();
     return 0;
+  }
+
+  /**
+   * The worker's caches live on its heap: refuses a configuration whose memory tier and plaintext
+   * cache (plus a working margin) do not fit, instead of failing later with OutOfMemoryError.
+   */
+  static void checkHeap(WorkerConfig c, long maxHeap) {
+    long margin = 64L << 20;
+    long need = c.memoryCache().bytes() + c.plaintextCache().bytes() + margin;
+    if (need > maxHeap) {
+      throw new BlockliftException(
+          "memory-cache ("
+              + c.memoryCache()
+              + ") + plaintext-cache ("
+              + c.plaintextCache()
+              + ") + 64MiB of working memory do not fit the worker's heap ("
+              + (maxHeap >> 20)
+              + "MiB): lower them (--memory-cache, --plaintext-cache or config.properties) or"
+              + " raise BLOCKLIFT_WORKER_HEAP");
+    }
   }
 
   static InetSocketAddress hostPort(String text) {

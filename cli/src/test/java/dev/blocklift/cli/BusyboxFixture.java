@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The busybox image of the CLI tests, flattened with mkfs.ext4 and converted: /bin/sh and
- * friends, {@code /data/msg} ({@link #MESSAGE}), a 2 MiB random {@code /data/blob}, a setuid-root
- * copy of busybox ({@code /bin/suid-busybox}), and a config whose cmd says {@code echo hello $WHO}
- * (WHO=world).
+ * The busybox image of the CLI tests, flattened with mkfs.ext4 and converted: /bin/sh and friends,
+ * {@code /data/msg} ({@link #MESSAGE}), a 2 MiB random {@code /data/blob}, a setuid-root {@code
+ * /bin/euid} ({@link dev.blocklift.testing.EuidProbe}), and a config whose cmd says {@code echo
+ * hello $WHO} (WHO=world).
  */
 final class BusyboxFixture {
   static final String MESSAGE = "hello from the fixture\n";
@@ -55,8 +55,9 @@ final class BusyboxFixture {
       Files.createDirectories(tree.resolve(d));
     }
     Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/busybox"));
-    Files.copy(Path.of("/bin/busybox"), tree.resolve("bin/suid-busybox"));
-    Processes.check(List.of("chmod", "4755", tree.resolve("bin/suid-busybox").toString()));
+    Files.write(tree.resolve("bin/euid"), dev.blocklift.testing.EuidProbe.program());
+    // chmod(1): Files.setPosixFilePermissions cannot set the setuid bit.
+    Processes.check(List.of("chmod", "4755", tree.resolve("bin/euid").toString()));
     for (String app : List.of("sh", "echo", "cat", "sleep", "id", "dd", "sha256sum", "cut")) {
       Files.createSymbolicLink(tree.resolve("bin").resolve(app), Path.of("busybox"));
     }

@@ -107,12 +107,25 @@ class WorkerProcessTest {
     }
     List<String> cmd = java();
     cmd.addAll(
-        List.of("worker", "--home", home.toString(), "--socket", socket.toString(), "--state",
-            state.toString(), "--mount-root", mnt.toString(), "--unmount-on-exit"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("cleanup.log").toFile()).start();
+        List.of(
+            "worker",
+            "--home",
+            home.toString(),
+            "--socket",
+            socket.toString(),
+            "--state",
+            state.toString(),
+            "--mount-root",
+            mnt.toString(),
+            "--unmount-on-exit"));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("cleanup.log").toFile())
+            .start();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && p.isAlive()
+    while (System.nanoTime() < deadline
+        && p.isAlive()
         && !Files.readString(tmp.resolve("cleanup.log")).contains("API on unix:")) {
       p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
@@ -150,8 +163,17 @@ class WorkerProcessTest {
   }
 
   Processes.Result curl(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60",
-        "--unix-socket", socket.toString(), "-w", "\n%{http_code}"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "curl",
+                "-sS",
+                "--max-time",
+                "60",
+                "--unix-socket",
+                socket.toString(),
+                "-w",
+                "\n%{http_code}"));
     cmd.addAll(List.of(args));
     return Processes.run(Duration.ofMinutes(2), null, cmd);
   }
@@ -165,8 +187,17 @@ class WorkerProcessTest {
   void runThroughTheWorkerKeepsOutputExitCodeAndReportsItsFetches() throws Exception {
     Path stats = tmp.resolve("stats.json");
     Processes.Result r =
-        launcher("run", "--worker", socket.toString(), "busybox:1", "--stats-json",
-            stats.toString(), "--", "sh", "-c", "cat /data/blob >/dev/null; echo hi $WHO; exit 7");
+        launcher(
+            "run",
+            "--worker",
+            socket.toString(),
+            "busybox:1",
+            "--stats-json",
+            stats.toString(),
+            "--",
+            "sh",
+            "-c",
+            "cat /data/blob >/dev/null; echo hi $WHO; exit 7");
     assertEquals(7, r.exitCode(), r.stderr());
     assertEquals("hi world\n", r.stdout());
     JsonNode j = JSON.readTree(stats.toFile());
@@ -177,10 +208,19 @@ class WorkerProcessTest {
     // A second run of the image is served by the worker's shared cache: no store read.
     Path again = tmp.resolve("again.json");
     Processes.Result r2 =
-        launcher("run", "--worker", socket.toString(), "busybox:1", "--stats-json",
-            again.toString(), "--", "cat", "/data/blob");
+        launcher(
+            "run",
+            "--worker",
+            socket.toString(),
+            "busybox:1",
+            "--stats-json",
+            again.toString(),
+            "--",
+            "cat",
+            "/data/blob");
     assertEquals(0, r2.exitCode(), r2.stderr());
-    assertEquals(0, JSON.readTree(again.toFile()).get("storeGets").asLong(), r2.stdout().length() + "");
+    assertEquals(
+        0, JSON.readTree(again.toFile()).get("storeGets").asLong(), r2.stdout().length() + "");
     assertEquals(0, mountsListed(), "runs leave no mount behind");
     // Worker-level options are refused, with the reason.
     Processes.Result bad =
@@ -200,17 +240,27 @@ class WorkerProcessTest {
   void onlyRootOrTheGroupMayCallAndMountsAreConfinedAndNosuid() throws Exception {
     // The socket is 0660: user nobody cannot even connect.
     Processes.Result nobody =
-        Processes.run(Duration.ofSeconds(30), null, List.of("setpriv", "--reuid=65534",
-            "--regid=65534", "--clear-groups", "curl", "-sS", "--unix-socket", socket.toString(),
-            "http://worker/mounts"));
+        Processes.run(
+            Duration.ofSeconds(30),
+            null,
+            List.of(
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "curl",
+                "-sS",
+                "--unix-socket",
+                socket.toString(),
+                "http://worker/mounts"));
     assertTrue(nobody.exitCode() != 0, nobody.stdout());
-    assertEquals(
-        "rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+    assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
     // Mount targets are confined to the mount roots.
     Processes.Result etc = curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=/etc");
     assertEquals(400, status(etc), etc.stdout());
     assertTrue(etc.stdout().contains("not under a mount root"), etc.stdout());
-    Processes.Result yes = curl("-X", "POST", "http://worker/mount?image=busybox:1&ro=yes&dir=" + mnt);
+    Processes.Result yes =
+        curl("-X", "POST", "http://worker/mount?image=busybox:1&ro=yes&dir=" + mnt);
     assertEquals(400, status(yes), "strict booleans: " + yes.stdout());
     Path dir = Files.createDirectories(mnt.resolve("a"));
     Processes.Result ok = curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=" + dir);
@@ -219,11 +269,19 @@ class WorkerProcessTest {
     assertEquals(400, status(twice), twice.stdout());
     String options = mountOptions(dir);
     assertTrue(options.contains("nosuid") && options.contains("nodev"), options);
-    // The image's setuid-root busybox does not make nobody root through the mount.
-    Processes.Result id =
-        Processes.run(Duration.ofSeconds(30), null, List.of("setpriv", "--reuid=65534",
-            "--regid=65534", "--clear-groups", dir.resolve("bin/suid-busybox").toString(), "id", "-u"));
-    assertEquals("65534", id.stdout().strip(), id.stderr());
+    // The image's setuid-root probe does not make nobody root through the mount: it exits with
+    // its effective uid, 65534 & 0xff = 254 (0 would mean the setuid bit took effect).
+    Processes.Result euid =
+        Processes.run(
+            Duration.ofSeconds(30),
+            null,
+            List.of(
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                dir.resolve("bin/euid").toString()));
+    assertEquals(254, euid.exitCode(), euid.stderr());
     // Overlays and state are private.
     Files.writeString(dir.resolve("tmp/note"), "x", StandardCharsets.UTF_8);
     try (Stream<Path> s = Files.walk(state.resolve("overlays"))) {
@@ -240,13 +298,37 @@ class WorkerProcessTest {
   void aCallerOutsideTheGroupIsRefusedByPeerCredentials() throws Exception {
     worker.destroy();
     worker.waitFor();
-    startWorker("rw-rw-rw-");
-    Processes.Result nobody =
-        Processes.run(Duration.ofSeconds(30), null, List.of("setpriv", "--reuid=65534",
-            "--regid=65534", "--clear-groups", "curl", "-sS", "-w", "\n%{http_code}",
-            "--unix-socket", socket.toString(), "http://worker/mounts"));
-    assertEquals(403, status(nobody), nobody.stdout());
-    assertTrue(nobody.stdout().contains("neither root nor a member"), nobody.stdout());
+    // A socket that anyone may connect to (in a directory anyone may enter): the peer
+    // credentials check alone must refuse the caller.
+    Path open = Files.createTempDirectory(Path.of("/tmp"), "blocklift-sock");
+    try {
+      Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+      socket = open.resolve("worker.sock");
+      startWorker("rw-rw-rw-");
+      Processes.Result nobody =
+          Processes.run(
+              Duration.ofSeconds(30),
+              null,
+              List.of(
+                  "setpriv",
+                  "--reuid=65534",
+                  "--regid=65534",
+                  "--clear-groups",
+                  "curl",
+                  "-sS",
+                  "-w",
+                  "\n%{http_code}",
+                  "--unix-socket",
+                  socket.toString(),
+                  "http://worker/mounts"));
+      assertEquals(403, status(nobody), nobody.stdout());
+      assertTrue(nobody.stdout().contains("neither root nor a member"), nobody.stdout());
+    } finally {
+      worker.destroy();
+      worker.waitFor();
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(open);
+    }
   }
 
   static String mountOptions(Path dir) throws IOException {
@@ -264,11 +346,22 @@ class WorkerProcessTest {
    * its checksum each time: every read goes down to the lazy device.
    */
   Process containerReader(Path out) throws IOException {
+    // PID 1 of the container ignores SIGTERM unless it traps it: trap it, so stopping the client
+    // (which passes SIGTERM on through runc) ends the run.
     String script =
-        "while :; do dd if=/data/blob iflag=direct bs=64k 2>/dev/null | sha256sum | cut -c1-16;"
-            + " done";
-    return new ProcessBuilder("bash", launcherPath().toString(), "run", "--worker",
-            socket.toString(), "busybox:1", "--", "sh", "-c", script)
+        "trap 'exit 0' TERM; while :; do dd if=/data/blob iflag=direct bs=64k 2>/dev/null"
+            + " | sha256sum | cut -c1-16; done";
+    return new ProcessBuilder(
+            "bash",
+            launcherPath().toString(),
+            "run",
+            "--worker",
+            socket.toString(),
+            "busybox:1",
+            "--",
+            "sh",
+            "-c",
+            script)
         .redirectOutput(out.toFile())
         .redirectError(tmp.resolve("reader.err").toFile())
         .start();
@@ -293,8 +386,12 @@ class WorkerProcessTest {
     assertEquals(200, status(curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=" + dir)));
     Files.writeString(dir.resolve("tmp/mine"), "written before", StandardCharsets.UTF_8);
     String expected =
-        Processes.run(Duration.ofSeconds(30), null, List.of("sh", "-c",
-            "sha256sum " + BusyboxFixture.blob(tmp) + " | cut -c1-16")).stdout().strip();
+        Processes.run(
+                Duration.ofSeconds(30),
+                null,
+                List.of("sh", "-c", "sha256sum " + BusyboxFixture.blob(tmp) + " | cut -c1-16"))
+            .stdout()
+            .strip();
     Path out = tmp.resolve("reads.txt");
     Process r = containerReader(out);
     try {
@@ -315,7 +412,8 @@ class WorkerProcessTest {
     for (String l : lines(out)) {
       assertEquals(expected, l, "every read through the mount saw the image's bytes");
     }
-    assertEquals("written before", Files.readString(dir.resolve("tmp/mine"), StandardCharsets.UTF_8));
+    assertEquals(
+        "written before", Files.readString(dir.resolve("tmp/mine"), StandardCharsets.UTF_8));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (mountsListed() != 1) { // the reader's run ends (or is reaped) after its client stops
       assertTrue(System.nanoTime() < deadline, Files.readString(workerLog));
@@ -324,7 +422,8 @@ class WorkerProcessTest {
     assertEquals(200, status(curl("-X", "POST", "http://worker/umount?dir=" + dir)));
     // A fresh mount of the image never sees the old mount's writes.
     Path fresh = Files.createDirectories(mnt.resolve("d"));
-    assertEquals(200, status(curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=" + fresh)));
+    assertEquals(
+        200, status(curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=" + fresh)));
     assertFalse(Files.exists(fresh.resolve("tmp/mine")));
     assertEquals(200, status(curl("-X", "POST", "http://worker/umount?dir=" + fresh)));
   }
@@ -341,10 +440,23 @@ class WorkerProcessTest {
 
   @Test
   void aRunWhoseClientDiedIsReaped() throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("bash", launcherPath().toString(), "run",
-        "--worker", socket.toString(), "busybox:1", "--", "sleep", "300"));
-    Process client = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                launcherPath().toString(),
+                "run",
+                "--worker",
+                socket.toString(),
+                "busybox:1",
+                "--",
+                "sleep",
+                "300"));
+    Process client =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (mountsListed() == 0) {
       assertTrue(System.nanoTime() < deadline, "the run never started");
