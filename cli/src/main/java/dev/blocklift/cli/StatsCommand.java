@@ -1,10 +1,9 @@
 package dev.blocklift.cli;
 
+import dev.blocklift.agent.WorkerClient;
 import dev.blocklift.core.BlockliftException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,45 +11,43 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code blocklift stats}: prints a running agent's metrics. */
+/** {@code blocklift stats}: prints a running worker's metrics. */
 @Command(
     name = "stats",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Print a running agent's metrics (Prometheus text).")
+    description = "Print a running worker's metrics (Prometheus text).")
 public final class StatsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
-      names = "--agent",
-      paramLabel = "URL",
-      defaultValue = "http://127.0.0.1:7411",
-      description = "The agent (default: ${DEFAULT-VALUE}).")
-  String agent;
+      names = "--worker",
+      paramLabel = "SOCKET",
+      description =
+          "The worker's socket (default: $BLOCKLIFT_WORKER, else /run/blocklift/worker.sock).")
+  Path worker;
 
   @Override
   public Integer call() throws Exception {
-    URI uri;
-    try {
-      uri = URI.create(agent.replaceAll("/+$", "") + "/metrics");
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--agent must be a URL, got \"" + agent + "\"", e);
+    Path socket = worker;
+    if (socket == null) {
+      String env = System.getenv("BLOCKLIFT_WORKER");
+      socket = Path.of(env != null && !env.isBlank() ? env : "/run/blocklift/worker.sock");
     }
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpResponse<String> r;
+    WorkerClient.Answer a;
     try {
-      r =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException e) {
+      a = new WorkerClient(socket, Duration.ofSeconds(10)).get("/metrics");
+    } catch (IOException e) {
       throw new BlockliftException(
-          "no agent at " + agent + " (" + e.getMessage() + "); start one with blocklift agent", e);
+          "no worker at " + socket + " (" + e.getMessage() + "); start one with blocklift worker",
+          e);
     }
-    if (r.statusCode() != 200) {
-      throw new BlockliftException("agent at " + agent + " answered " + r.statusCode());
+    if (a.status() != 200) {
+      throw new BlockliftException(
+          "worker at " + socket + " answered " + a.status() + ": " + a.body().strip());
     }
-    spec.commandLine().getOut().print(r.body());
+    spec.commandLine().getOut().print(a.body());
+    spec.commandLine().getOut().flush();
     return 0;
   }
 }
