@@ -101,6 +101,78 @@ class WorkerDaemonTest {
     assertFalse(ContainerRun.isMountPoint(b), "closing the worker unmounts the rest");
   }
 
+  @Test
+  void tcpNeedsTheBearerTokenAndTheTokenFileMustBePrivate() throws Exception {
+    Path home = tmp.resolve("home");
+    Path token = tmp.resolve("token");
+    Files.writeString(token, "0123456789abcdef0123\n", StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    var open =
+        new WorkerServer.Listen(
+            tmp.resolve("t.sock"),
+            "rw-rw----",
+            Optional.of(new java.net.InetSocketAddress("127.0.0.1", 0)),
+            Optional.of(token));
+    BlockliftException readable =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            BlockliftException.class, () -> WorkerServer.readToken(token));
+    assertTrue(readable.getMessage().contains("readable by others"), readable.getMessage());
+    Files.setPosixFilePermissions(
+        token, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        BlockliftException.class,
+        () ->
+            new WorkerServer.Listen(
+                tmp.resolve("x.sock"), "rw-rw----", open.tcp(), Optional.empty()),
+        "TCP without a token is refused");
+    Requirements.root();
+    Requirements.fuse();
+    Files.createDirectories(home);
+    Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+    Worker w =
+        Worker.open(
+            Worker.Parts.overStore(
+                Stores.open(home.resolve("store").toString()),
+                LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+                List.of(new MemoryTier(ByteSize.ofMiB(8).bytes())),
+                Duration.ofSeconds(20)),
+            new Worker.Options(Duration.ofSeconds(20), TenantId.DEFAULT, ByteSize.ofMiB(2), -1));
+    try (WorkerDaemon d =
+        WorkerDaemon.start(
+            w,
+            tmp.resolve("state"),
+            List.of(mnt),
+            (argv, cwd) -> {
+              throw new BlockliftException("no runs");
+            },
+            open)) {
+      int port = d.tcpPort().orElseThrow();
+      var http = java.net.http.HttpClient.newHttpClient();
+      var uri = java.net.URI.create("http://127.0.0.1:" + port + "/mounts");
+      var none =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(uri).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, none.statusCode(), none.body());
+      var wrong =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(uri)
+                  .header("Authorization", "Bearer 0123456789abcdef0124")
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, wrong.statusCode());
+      var right =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(uri)
+                  .header("Authorization", "Bearer 0123456789abcdef0123")
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, right.statusCode(), right.body());
+      assertEquals("[]", right.body());
+    }
+  }
+
   private static long metric(String text, String name) {
     return text.lines()
         .filter(l -> l.startsWith(name + " "))

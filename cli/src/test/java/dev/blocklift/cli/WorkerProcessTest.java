@@ -439,6 +439,37 @@ class WorkerProcessTest {
   }
 
   @Test
+  void whatCannotBeTakenBackIsCleanedUpCompletely() throws Exception {
+    Path dir = Files.createDirectories(mnt.resolve("e"));
+    assertEquals(200, status(curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=" + dir)));
+    Files.writeString(dir.resolve("tmp/lost"), "x", StandardCharsets.UTF_8);
+    // kill -9 of the worker and of the FUSE holder: the connection is gone for good.
+    long holder =
+        JSON.readTree(state.resolve("fuse-state/fuse.json").toFile())
+            .findValue("holderPid")
+            .asLong();
+    worker.destroyForcibly();
+    worker.waitFor();
+    ProcessHandle.of(holder).ifPresent(ProcessHandle::destroyForcibly);
+    startWorker("rw-rw----");
+    String log = Files.readString(workerLog);
+    assertTrue(log.contains("cleaned up"), log);
+    assertEquals(0, mountsListed(), log);
+    assertFalse(
+        Files.readString(Path.of("/proc/self/mountinfo")).contains(dir.toString()),
+        "the dead mount is gone from the mount table");
+    try (Stream<Path> s = Files.list(state.resolve("overlays"))) {
+      assertEquals(List.of(), s.toList(), "its overlay is deleted");
+    }
+    String loops = Processes.run(Duration.ofSeconds(30), null, List.of("losetup", "-a")).stdout();
+    assertFalse(loops.contains(state.toString()), loops);
+    // A fresh mount there works and does not see the lost write.
+    assertEquals(200, status(curl("-X", "POST", "http://worker/mount?image=busybox:1&dir=" + dir)));
+    assertFalse(Files.exists(dir.resolve("tmp/lost")));
+    assertEquals(200, status(curl("-X", "POST", "http://worker/umount?dir=" + dir)));
+  }
+
+  @Test
   void aRunWhoseClientDiedIsReaped() throws Exception {
     List<String> cmd =
         new ArrayList<>(
