@@ -54,6 +54,7 @@ public final class CowOverlay implements AutoCloseable {
    *
    * @param manifestDigest 32 bytes
    */
+  @SuppressWarnings("ArrayRecordComponent") // cloned in and out; equals/hashCode compare contents
   public record Identity(UUID mountId, byte[] manifestDigest) {
     public Identity {
       if (mountId == null || manifestDigest == null || manifestDigest.length != 32) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -403,11 +404,17 @@ public final class FuseServer implements AutoCloseable {
     }
   }
 
-  private IOException flushDevices() {
+  /** An action on a device that may fail. */
+  private interface DeviceStep {
+    void apply(BlockDevice d) throws IOException;
+  }
+
+  /** Applies {@code step} to every attached device; the first failure, with the rest suppressed. */
+  private IOException eachDevice(DeviceStep step) {
     IOException failure = null;
-    for (BlockDevice d : fs.files().values()) {
+    for (BlockDevice d : List.copyOf(fs.files().values())) {
       try {
-        d.flush();
+        step.apply(d);
       } catch (IOException e) {
         if (failure == null) {
           failure = e;
@@ -419,26 +426,12 @@ public final class FuseServer implements AutoCloseable {
     return failure;
   }
 
-  private IOException closeDevices(boolean flush) {
-    IOException failure = null;
-    for (String name : Set.copyOf(fs.files().keySet())) {
-      BlockDevice d = fs.files().get(name);
-      try {
-        if (d != null) {
-          if (flush) {
-            d.flush();
-          }
-          d.close();
-        }
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    return failure;
+  private IOException flushDevices() {
+    return eachDevice(BlockDevice::flush);
+  }
+
+  private IOException closeDevices() {
+    return eachDevice(BlockDevice::close);
   }
 
   /** Unmounts, stops the holder, closes every attached device and deletes the state. */
@@ -465,7 +458,7 @@ public final class FuseServer implements AutoCloseable {
     if (drained) {
       journal.close();
     }
-    IOException failure = closeDevices(false);
+    IOException failure = closeDevices();
     for (String name : Set.copyOf(fs.files().keySet())) {
       fs.detach(name);
     }

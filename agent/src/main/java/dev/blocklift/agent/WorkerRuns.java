@@ -57,7 +57,11 @@ public final class WorkerRuns implements AutoCloseable {
   private final WorkerMounts mounts;
   private final Parser parser;
   private final Clock clock;
+  private final java.util.concurrent.ScheduledFuture<?> reaping;
   private final Map<String, Started> started = new ConcurrentHashMap<>();
+  private final java.util.Set<String> finishing = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.ExecutorService teardowns =
+      Executors.newVirtualThreadPerTaskExecutor();
   private final LongAdder runsTotal = new LongAdder();
   private final LongAdder reaped = new LongAdder();
   private final ScheduledExecutorService reaper =
@@ -68,7 +72,7 @@ public final class WorkerRuns implements AutoCloseable {
     this.clock = clock;
     this.mounts = mounts;
     this.parser = parser;
-    reaper.scheduleWithFixedDelay(this::reapQuietly, 2, 2, TimeUnit.SECONDS);
+    this.reaping = reaper.scheduleWithFixedDelay(this::reapQuietly, 2, 2, TimeUnit.SECONDS);
   }
 
   /** Mounts and writes the bundle of a run; answers what the client needs. */
@@ -164,10 +168,19 @@ public final class WorkerRuns implements AutoCloseable {
       servedBy.put("store", storeGets);
       stats.put("servedBy", servedBy);
     }
-    teardown(live);
-    if (s != null) {
-      stats.put("unmountedSeconds", phase(launchedAt, s.received(), clock.instant()));
-    }
+    // The client has its answer before the mounts are undone: teardown is off its path.
+    String runId = live.record().runId();
+    finishing.add(runId);
+    teardowns.execute(
+        () -> {
+          try {
+            teardown(live, false);
+          } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cleanup of run " + runId + ": " + e.getMessage());
+          } finally {
+            finishing.remove(runId);
+          }
+        });
     return JSON.writeValueAsBytes(stats);
   }
 
@@ -186,9 +199,16 @@ public final class WorkerRuns implements AutoCloseable {
         .orElse(java.time.Duration.between(received, at).toNanos() / 1e9);
   }
 
-  private void teardown(WorkerMounts.Live live) throws IOException {
+  /**
+   * Undoes a run's mounts and work directory; {@code kill} first kills and deletes its container (a
+   * reaped run: `runc run` of a client that exited normally has already deleted it).
+   */
+  private void teardown(WorkerMounts.Live live, boolean kill) throws IOException {
     String id = live.record().runId();
-    Commands.run(List.of("runc", "delete", "--force", id));
+    if (kill) {
+      Commands.run(List.of("runc", "kill", id, "KILL"));
+      Commands.run(List.of("runc", "delete", "--force", id));
+    }
     mounts.remove(live);
     MountDaemon.deleteTree(mounts.state().resolve("runs").resolve(id));
   }
@@ -212,12 +232,11 @@ public final class WorkerRuns implements AutoCloseable {
         continue;
       }
       Optional<WorkerMounts.Live> live = mounts.run(r.runId());
-      if (live.isEmpty()) {
+      if (live.isEmpty() || finishing.contains(r.runId())) {
         continue;
       }
-      Commands.run(List.of("runc", "kill", r.runId(), "KILL"));
       started.remove(r.runId());
-      teardown(live.get());
+      teardown(live.get(), true);
       reaped.increment();
       LOG.log(
           System.Logger.Level.WARNING,
@@ -241,8 +260,18 @@ public final class WorkerRuns implements AutoCloseable {
         + "\n";
   }
 
+  /** Stops reaping and waits (bounded) for the teardowns of finished runs. */
   @Override
   public void close() {
+    reaping.cancel(false);
     reaper.shutdownNow();
+    teardowns.shutdown();
+    try {
+      if (!teardowns.awaitTermination(60, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "run teardowns still going after 60 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -254,10 +254,10 @@ public final class WorkerServer implements AutoCloseable {
       }
       return false;
     }
-    if (!(ep instanceof SocketChannelEndPoint sep)
-        || !(sep.getChannel() instanceof SocketChannel ch)) {
+    if (!(ep instanceof SocketChannelEndPoint sep) || sep.getChannel() == null) {
       throw new ApiError(403, "cannot identify the caller on this connection");
     }
+    SocketChannel ch = sep.getChannel();
     UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
     CallerPolicy.Caller caller = new CallerPolicy.Caller(p.user().getName(), p.group().getName());
     Optional<String> refusal = policy.refusal(caller);

@@ -1,6 +1,5 @@
 package dev.blocklift.agent;
 
-import dev.blocklift.testing.Processes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,19 +41,7 @@ final class Ext4Fixture {
     new SplittableRandom(seed).nextBytes(data);
     Files.write(tree.resolve(DATA_FILE), data);
     Path img = dir.resolve("image.ext4");
-    Processes.check(
-        List.of(
-            "mkfs.ext4",
-            "-q",
-            "-F",
-            "-b",
-            "4096",
-            "-E",
-            "root_owner=0:0",
-            "-d",
-            tree.toString(),
-            img.toString(),
-            "24M"));
+    dev.blocklift.testing.Ext4Images.mkfs(tree, img, "24M");
     return img;
   }
 }

@@ -85,19 +85,7 @@ final class SandboxFixture {
             Long.toString(major(rdev)),
             Long.toString(minor(rdev))));
     Path img = dir.resolve("image.ext4");
-    Processes.check(
-        List.of(
-            "mkfs.ext4",
-            "-q",
-            "-F",
-            "-b",
-            "4096",
-            "-E",
-            "root_owner=0:0",
-            "-d",
-            tree.toString(),
-            img.toString(),
-            "16M"));
+    dev.blocklift.testing.Ext4Images.mkfs(tree, img, "16M");
     return new SandboxFixture(hostDevice, img);
   }
 

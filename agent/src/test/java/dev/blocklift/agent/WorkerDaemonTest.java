@@ -112,7 +112,8 @@ class WorkerDaemonTest {
         new WorkerServer.Listen(
             tmp.resolve("t.sock"),
             "rw-rw----",
-            Optional.of(new java.net.InetSocketAddress("127.0.0.1", 0)),
+            Optional.of(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0)),
             Optional.of(token));
     BlockliftException readable =
         org.junit.jupiter.api.Assertions.assertThrows(

@@ -159,15 +159,15 @@ public record WorkerConfig(
       Home home, Path file, Map<String, String> flags, Map<String, String> configured) {
     <T> T value(String key, Function<String, T> parse) {
       return optional(key, parse)
-          .orElseGet(() -> parse(key, DEFAULTS.get(key), "the default " + key, parse));
+          .orElseGet(() -> parse(DEFAULTS.get(key), "the default " + key, parse));
     }
 
     <T> Optional<T> optional(String key, Function<String, T> parse) {
       if (flags.containsKey(key)) {
-        return Optional.of(parse(key, flags.get(key), "--" + key, parse));
+        return Optional.of(parse(flags.get(key), "--" + key, parse));
       }
       if (configured.containsKey(key)) {
-        return Optional.of(parse(key, configured.get(key), key + "= in " + file, parse));
+        return Optional.of(parse(configured.get(key), key + "= in " + file, parse));
       }
       return Optional.empty();
     }
@@ -176,16 +176,16 @@ public record WorkerConfig(
     Optional<Path> optionalPath(String key) {
       Function<String, Path> asPath = Path::of;
       if (flags.containsKey(key)) {
-        return Optional.of(parse(key, flags.get(key), "--" + key, asPath));
+        return Optional.of(parse(flags.get(key), "--" + key, asPath));
       }
       if (configured.containsKey(key)) {
-        Path p = parse(key, configured.get(key), key + "= in " + file, asPath);
+        Path p = parse(configured.get(key), key + "= in " + file, asPath);
         return Optional.of(home.dir().resolve(p));
       }
       return Optional.empty();
     }
 
-    private static <T> T parse(String key, String text, String where, Function<String, T> parse) {
+    private static <T> T parse(String text, String where, Function<String, T> parse) {
       try {
         return parse.apply(text);
       } catch (RuntimeException e) {

@@ -64,19 +64,7 @@ final class BusyboxFixture {
     Files.writeString(tree.resolve("data/msg"), MESSAGE, StandardCharsets.UTF_8);
     Files.write(tree.resolve("data/blob"), blobBytes());
     Path img = tmp.resolve("image.ext4");
-    Processes.check(
-        List.of(
-            "mkfs.ext4",
-            "-q",
-            "-F",
-            "-b",
-            "4096",
-            "-E",
-            "root_owner=0:0",
-            "-d",
-            tree.toString(),
-            img.toString(),
-            "24M"));
+    dev.blocklift.testing.Ext4Images.mkfs(tree, img, "24M");
     return img;
   }
 

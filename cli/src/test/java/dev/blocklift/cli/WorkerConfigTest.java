@@ -49,9 +49,19 @@ class WorkerConfigTest {
   @Test
   void theFileOverridesDefaultsAndFlagsOverrideTheFile() throws Exception {
     config(
-        "# worker\nstore=/srv/store\ntenant=team-a\nkeys=pkcs11:library=/l.so,slot=1,pin-file=/p\n"
-            + "fleet=fleet.txt\ncache-dir=/var/cache/bl\nmemory-cache=1GiB\ndisk-cache=0\n"
-            + "plaintext-cache=64MiB\nreadahead=auto\nfetch-timeout=1h\n");
+        """
+        # worker
+        store=/srv/store
+        tenant=team-a
+        keys=pkcs11:library=/l.so,slot=1,pin-file=/p
+        fleet=fleet.txt
+        cache-dir=/var/cache/bl
+        memory-cache=1GiB
+        disk-cache=0
+        plaintext-cache=64MiB
+        readahead=auto
+        fetch-timeout=1h
+        """);
     WorkerConfig file = WorkerConfig.resolve(home(), Map.of());
     assertEquals(Optional.of("/srv/store"), file.store());
     assertEquals(TenantId.of("team-a"), file.tenant());

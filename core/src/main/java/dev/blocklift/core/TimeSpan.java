@@ -103,7 +103,7 @@ public record TimeSpan(Duration duration) implements Comparable<TimeSpan> {
    */
   @Override
   public String toString() {
-    if (duration.getNano() % 1_000_000 != 0) {
+    if (duration.toNanosPart() % 1_000_000 != 0) {
       return duration.toString();
     }
     long ms = duration.toMillis();

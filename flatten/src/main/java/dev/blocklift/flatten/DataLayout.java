@@ -24,12 +24,10 @@ import java.util.List;
  * The same placement runs while the layers stream ({@link DataWriter} uses {@link #layerStart} and
  * {@link #place}), so data can be written before the tree is known.
  *
- * <p>Memory: one long and one int per surviving file, one long per inode for its start block, and
- * two longs per dead entry.
+ * <p>Memory: one long per inode for its start block and two longs per dead entry (the sort keys of
+ * the surviving files are held only while planning).
  */
 final class DataLayout {
-  private final long[] keys; // (layer << 40) | entry, sorted
-  private final int[] inodes; // parallel to keys
   private final long[] starts; // by inode: first data block, 0 if none
   private final long layersEnd;
   private final long dataEnd;
@@ -39,8 +37,6 @@ final class DataLayout {
   private final long[] copies; // {inode, source start block} pairs, destination = start(inode)
 
   private DataLayout(
-      long[] keys,
-      int[] inodes,
       long[] starts,
       long layersEnd,
       long dataEnd,
@@ -48,8 +44,6 @@ final class DataLayout {
       int files,
       long[] dead,
       long[] copies) {
-    this.keys = keys;
-    this.inodes = inodes;
     this.starts = starts;
     this.layersEnd = layersEnd;
     this.dataEnd = dataEnd;
@@ -177,8 +171,7 @@ final class DataLayout {
       cursor += blocksOf(f.size());
       bytes += f.size();
     }
-    return new DataLayout(
-        keys, inodes, starts, layersEnd, cursor, bytes, n, dead.toArray(), copies.toArray());
+    return new DataLayout(starts, layersEnd, cursor, bytes, n, dead.toArray(), copies.toArray());
   }
 
   /** A growable array of longs. */

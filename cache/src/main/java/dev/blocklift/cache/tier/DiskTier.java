@@ -60,6 +60,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DiskTier extends PolicyBoundedTier {
   private static final String LOCK_FILE = ".lock";
 
+  /** How much of the directory {@link #open} checks before the tier serves. */
+  public enum LoadCheck {
+    /** Read and verify every file at open: O(cache bytes) before the first get. */
+    VERIFY_ALL,
+    /** List the files only; each is verified by the get that reads it (gets always verify). */
+    ON_READ
+  }
+
   /**
    * What {@link #open} found.
    *
@@ -70,14 +78,6 @@ public final class DiskTier extends PolicyBoundedTier {
    * @param evicted valid chunks deleted because they did not fit the budget
    * @param ignored files with names the tier does not own, left in place
    */
-  /** How much of the directory {@link #open} checks before the tier serves. */
-  public enum LoadCheck {
-    /** Read and verify every file at open: O(cache bytes) before the first get. */
-    VERIFY_ALL,
-    /** List the files only; each is verified by the get that reads it (gets always verify). */
-    ON_READ
-  }
-
   public record LoadReport(
       long restored,
       long restoredBytes,

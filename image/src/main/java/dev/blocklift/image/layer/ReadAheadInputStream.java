@@ -28,6 +28,7 @@ final class ReadAheadInputStream extends InputStream {
   static final int BLOCK = 256 << 10;
   static final int DEPTH = 4;
 
+  @SuppressWarnings("ArrayRecordComponent") // a private hand-off; the array is never shared
   private record Block(byte[] data, int length, long progress, Throwable failure) {
     boolean end() {
       return length < 0;
