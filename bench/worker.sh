@@ -34,7 +34,11 @@ s3_pid=$!
 "$BENCH_JAVA" -cp "$BENCH_ROOT/bench/target/classes" dev.blocklift.bench.DelayProxy "$dport" "$s3port" \
   "$delay" >"$out/delay.log" 2>&1 &
 delay_pid=$!
-cleanup() { kill "$s3_pid" "$delay_pid" 2>/dev/null || true; worker_stop; }
+worker_pid=
+cleanup() {
+  kill "$s3_pid" "$delay_pid" 2>/dev/null || true
+  [ -z "$worker_pid" ] || { kill -TERM "$worker_pid" 2>/dev/null; wait "$worker_pid" 2>/dev/null; } || true
+}
 trap cleanup EXIT
 for _ in $(seq 300); do grep -q "s3proxy on" "$out/s3proxy.log" 2>/dev/null && break; sleep 0.1; done
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret-key AWS_REGION=us-east-1
@@ -59,7 +63,6 @@ for s in "" "$s3_direct"; do
 done
 
 # --- the worker
-worker_pid=
 worker_start() { # worker_start [STORE]: a fresh worker with an empty cache, JIT warmed
   worker_stop
   rm -rf "$cache"
