@@ -103,9 +103,13 @@ eager_bundle() { # eager_bundle TAG DIR: umoci's bundle, the command as its proc
 eager_cold() { eager_bundle "$1" "$out/eager-$1" && runc run --bundle "$out/eager-$1" "bench-eager-$$" </dev/null; }
 floor_run() { runc run --bundle "$out/eager-$1" "bench-floor-$$" </dev/null; }
 timed() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; return 1; }; t1=$(now); elapsed "$t0" "$t1"; }
-median_of() { # median_of SETUP CMD...: RUNS runs, SETUP before each (untimed), page cache dropped
-  local setup=$1; shift
-  for _ in $(seq "${RUNS:-3}"); do eval "$setup"; drop_caches; timed "$@"; done | median
+# median_of VAR SETUP CMD...: RUNS runs, SETUP before each (untimed, in this shell: it may start
+# the worker), page cache dropped; the median seconds go into VAR.
+median_of() {
+  local var=$1 setup=$2; shift 2
+  local f=$out/times; : >"$f"
+  for _ in $(seq "${RUNS:-3}"); do eval "$setup"; drop_caches; timed "$@" >>"$f"; done
+  printf -v "$var" '%s' "$(median <"$f")"
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
@@ -118,15 +122,15 @@ for store in local s3+${delay}ms; do
   s=; [ "$store" = local ] || s=$s3_delayed
   for tag in $tags; do
     eager_bundle "$tag" "$out/eager-$tag"
-    t_worker=$(median_of "worker_start '$s'" bl_worker_run "$tag")
+    median_of t_worker "worker_start '$s'" bl_worker_run "$tag"
     bl_worker_run "$tag" >/dev/null 2>&1
     t_wwarm=$(for _ in $(seq "${RUNS:-3}"); do timed bl_worker_run "$tag"; done | median)
     worker_stop
-    t_eager=$(median_of "" eager_cold "$tag")
-    t_floor=$(median_of "" floor_run "$tag")
+    median_of t_eager "" eager_cold "$tag"
+    median_of t_floor "" floor_run "$tag"
     floor_run "$tag" >/dev/null 2>&1
     t_rwarm=$(for _ in $(seq "${RUNS:-3}"); do timed floor_run "$tag"; done | median)
-    t_inproc=$(median_of "" bl_inproc_run "$tag" "$s")
+    median_of t_inproc "" bl_inproc_run "$tag" "$s"
     printf '%-7s %-8s %9s %9s %9s %8s %8s %10s %9s %9s %8s\n' "$tag" "$store" "$t_worker" \
       "$t_eager" "$t_floor" "$(ratio "$t_worker" "$t_eager")" "$(ratio "$t_worker" "$t_floor")" \
       "$t_inproc" "$t_wwarm" "$t_rwarm" "$(ratio "$t_wwarm" "$t_rwarm")"

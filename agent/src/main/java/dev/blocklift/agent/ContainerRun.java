@@ -612,7 +612,7 @@ public final class ContainerRun implements AutoCloseable {
 
     static KernelMount mount(String type, String source, String options, Path target)
         throws IOException {
-      Commands.check(List.of("mount", "-t", type, "-o", options, source, target.toString()));
+      KernelMounts.mount(type, source, options, target);
       return new KernelMount(target);
     }
 
@@ -622,10 +622,8 @@ public final class ContainerRun implements AutoCloseable {
         return;
       }
       mounted = false;
-      Commands.Result r = Commands.run(List.of("umount", target.toString()));
-      if (r.exitCode() != 0
-          && Commands.run(List.of("umount", "-l", target.toString())).exitCode() != 0) {
-        throw new IOException("umount " + target + " failed: " + r.stderr().strip());
+      if (!KernelMounts.unmount(target)) {
+        throw new IOException("umount " + target + " failed");
       }
     }
   }

@@ -35,6 +35,7 @@ public final class LazyDevice implements BlockDevice {
   private final ChunkMap map;
   private final ChunkFetcher fetcher;
   private final PlaintextCache plaintext;
+  private final Object owner;
   private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> decrypting =
       new ConcurrentHashMap<>();
   private final SequentialReadahead readahead;
@@ -109,6 +110,10 @@ public final class LazyDevice implements BlockDevice {
     this.map = map;
     this.fetcher = fetcher;
     this.plaintext = plaintext;
+    // Devices of one manifest (every mount and run of one image version, one tenant's keys) share
+    // its decrypted chunks: a warm start decrypts nothing. Other images never see them.
+    this.owner =
+        map instanceof ManifestChunkMap m ? "manifest:" + m.manifest().digest() : (Object) this;
     this.readahead = new SequentialReadahead(readaheadChunks);
     this.executor = executor;
   }
@@ -174,7 +179,7 @@ public final class LazyDevice implements BlockDevice {
     for (int i = r.from(); i < Math.min(r.to(), map.chunkCount()) && !closed; i++) {
       int index = i;
       Optional<ChunkName> name = map.chunk(index);
-      if (name.isEmpty() || plaintext.contains(this, index) || decrypting.containsKey(index)) {
+      if (name.isEmpty() || plaintext.contains(owner, index) || decrypting.containsKey(index)) {
         continue;
       }
       try {
@@ -194,17 +199,20 @@ public final class LazyDevice implements BlockDevice {
   }
 
   /**
-   * Stops reading ahead and drops this device's plaintext from the cache (reads keep working; the
-   * executor is the caller's).
+   * Stops reading ahead and drops this device's plaintext from the cache, unless other devices of
+   * the same manifest share it (then the cache's LRU ages it out); reads keep working, the executor
+   * is the caller's.
    */
   @Override
   public void close() {
     closed = true;
-    plaintext.invalidate(this);
+    if (owner == this) {
+      plaintext.invalidate(this);
+    }
   }
 
   private byte[] plaintext(int index, ChunkName name) throws IOException {
-    byte[] hit = plaintext.get(this, index);
+    byte[] hit = plaintext.get(owner, index);
     if (hit != null) {
       return hit;
     }
@@ -216,7 +224,7 @@ public final class LazyDevice implements BlockDevice {
     try {
       byte[] bytes = decrypt(index, name);
       if (!closed) {
-        plaintext.put(this, index, bytes);
+        plaintext.put(owner, index, bytes);
       }
       mine.complete(bytes);
       return bytes;

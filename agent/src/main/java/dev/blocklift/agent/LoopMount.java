@@ -57,7 +57,7 @@ public final class LoopMount implements AutoCloseable {
     try {
       // noload: a read-only mount must not replay (write) the journal.
       String options = options(readOnly, userReachable);
-      Commands.check(List.of("mount", "-t", "ext4", "-o", options, dev, target.toString()));
+      KernelMounts.mount("ext4", dev, options, target);
       m.mounted = true;
       return m;
     } catch (IOException | RuntimeException e) {

@@ -15,9 +15,12 @@ public final class WorkerDaemon implements AutoCloseable {
   private final WorkerMounts mounts;
   private final WorkerRuns runs;
   private final WorkerServer server;
+  private final StateLock lock;
   private boolean closed;
 
-  private WorkerDaemon(Worker worker, WorkerMounts mounts, WorkerRuns runs, WorkerServer server) {
+  private WorkerDaemon(
+      Worker worker, WorkerMounts mounts, WorkerRuns runs, WorkerServer server, StateLock lock) {
+    this.lock = lock;
     this.worker = worker;
     this.mounts = mounts;
     this.runs = runs;
@@ -37,13 +40,21 @@ public final class WorkerDaemon implements AutoCloseable {
       WorkerRuns.Parser parser,
       WorkerServer.Listen listen)
       throws IOException {
-    WorkerMounts mounts = WorkerMounts.open(worker, state, new MountTargets(mountRoots));
+    StateLock lock = StateLock.acquire(state);
+    WorkerMounts mounts;
+    try {
+      mounts = WorkerMounts.open(worker, state, new MountTargets(mountRoots));
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
     WorkerRuns runs = new WorkerRuns(mounts, parser, java.time.Clock.systemUTC());
     try {
-      return new WorkerDaemon(worker, mounts, runs, WorkerServer.start(mounts, runs, listen));
+      return new WorkerDaemon(worker, mounts, runs, WorkerServer.start(mounts, runs, listen), lock);
     } catch (IOException | RuntimeException e) {
       runs.close();
       mounts.handOver();
+      lock.close();
       throw e;
     }
   }
@@ -80,7 +91,11 @@ public final class WorkerDaemon implements AutoCloseable {
         mounts.handOver();
       }
     } finally {
-      worker.close();
+      try {
+        worker.close();
+      } finally {
+        lock.close();
+      }
     }
   }
 

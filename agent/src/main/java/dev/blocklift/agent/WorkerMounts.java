@@ -366,16 +366,8 @@ final class WorkerMounts implements AutoCloseable {
     if (!ContainerRun.isMountPoint(p)) {
       return;
     }
-    try {
-      Commands.Result r = Commands.run(List.of("umount", p.toString()));
-      if (r.exitCode() != 0) {
-        Commands.Result lazy = Commands.run(List.of("umount", "-l", p.toString()));
-        if (lazy.exitCode() != 0) {
-          problems.add("umount " + p + ": " + lazy.stderr().strip());
-        }
-      }
-    } catch (IOException e) {
-      problems.add("umount " + p + ": " + e.getMessage());
+    if (!KernelMounts.unmount(p)) {
+      problems.add("umount " + p + " failed, even lazily");
     }
   }
 

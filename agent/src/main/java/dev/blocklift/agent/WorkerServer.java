@@ -63,6 +63,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /** The worker daemon's HTTP API. */
 public final class WorkerServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final System.Logger LOG = System.getLogger(WorkerServer.class.getName());
   private static final int MAX_BODY = 1 << 20;
 
   private final WorkerMounts mounts;
@@ -227,6 +228,10 @@ public final class WorkerServer implements AutoCloseable {
         type = "text/plain; charset=utf-8";
         body = (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
       } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.ERROR,
+            request.getMethod() + " " + request.getHttpURI().getPathQuery() + " failed",
+            e);
         status = 500;
         type = "text/plain; charset=utf-8";
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
