@@ -11,6 +11,11 @@ import java.util.Map;
  * mount}/{@code umount}: a run's start mounts three file systems and its end unmounts them, and a
  * process spawn from the worker's JVM costs several milliseconds each. Options are {@code mount -o}
  * style: the flag words become mount flags, the rest the file system's data string.
+ *
+ * <p>Each call runs on a platform thread of its own: mounting or unmounting an ext4 whose loop
+ * device reads from this process's FUSE server waits for FUSE requests this process answers, and a
+ * native call made on a virtual thread pins its carrier, so a few concurrent mounts would pin every
+ * carrier and starve the very requests they wait for (seen with 20 concurrent runs).
  */
 final class KernelMounts {
   private static final Map<String, Long> FLAGS =
@@ -34,7 +39,9 @@ final class KernelMounts {
         data.add(o);
       }
     }
-    Libc.Result r = Libc.mount(source, target.toString(), type, flags, String.join(",", data));
+    long f = flags;
+    String d = String.join(",", data);
+    Libc.Result r = onPlatformThread(() -> Libc.mount(source, target.toString(), type, f, d));
     if (r.failed()) {
       throw new IOException(
           "mount -t "
@@ -55,11 +62,30 @@ final class KernelMounts {
 
   /** Unmounts {@code target}, lazily if it is busy; false if even that failed. */
   static boolean unmount(Path target) {
-    Libc.Result r = Libc.umount2(target.toString(), 0);
+    Libc.Result r = onPlatformThread(() -> Libc.umount2(target.toString(), 0));
     if (!r.failed()) {
       return true;
     }
-    return r.errno() == EBUSY && !Libc.umount2(target.toString(), MNT_DETACH).failed();
+    return r.errno() == EBUSY
+        && !onPlatformThread(() -> Libc.umount2(target.toString(), MNT_DETACH)).failed();
+  }
+
+  private static Libc.Result onPlatformThread(java.util.function.Supplier<Libc.Result> call) {
+    Libc.Result[] out = new Libc.Result[1];
+    Thread t = Thread.ofPlatform().name("blocklift-mount").start(() -> out[0] = call.get());
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // the syscall cannot be abandoned half-way: wait for it
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return out[0];
   }
 
   private static String describe(int errno) {
