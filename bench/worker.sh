@@ -11,7 +11,8 @@
 #     cache warm).
 #  3. 20 concurrent cold `blocklift run`s through one worker: store GETs per unique chunk (counted
 #     at the store by the worker) and the worker's RSS while the 20 mounts are live.
-#   bench/worker.sh   (root; builds the corpus on first use; BENCH_TAGS, RUNS, CONCURRENT, DELAY_MS)
+#   bench/worker.sh   (root; builds the corpus on first use; BENCH_TAGS, RUNS, CONCURRENT, DELAY_MS;
+#                      BENCH_SECTIONS=3 runs the concurrent section alone)
 source "$(dirname "$0")/lib.sh"
 layout=$(corpus_layout)
 bl=$BENCH_ROOT/blocklift
@@ -119,6 +120,7 @@ echo "      goals: worker cold <= 0.10x eager and <= 3x floor; worker warm <= 2x
 printf '%-7s %-8s %9s %9s %9s %8s %8s %10s %9s %9s %8s\n' image store "worker" "eager" "floor" \
   "/eager" "/floor" "no-worker" "wrk warm" "runc warm" "/runc"
 for store in local s3+${delay}ms; do
+  [ "${BENCH_SECTIONS:-123}" = 3 ] && break
   s=; [ "$store" = local ] || s=$s3_delayed
   for tag in $tags; do
     eager_bundle "$tag" "$out/eager-$tag"
