@@ -161,22 +161,35 @@ public final class LocalChunkStore implements ChunkStore {
       return 0;
     }
     var cutoff = clock.instant().minus(age);
-    int removed = 0;
-    try (Stream<Path> files = Files.walk(root, 3)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        if (AtomicFiles.isTemp(p)) {
-          try {
-            if (Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)
+    int[] removed = {0};
+    // walkFileTree, not Files.walk: a writer renaming its temporary file away mid-walk must not
+    // fail the walk (Files.walk throws on an entry that vanished between listing and reading).
+    Files.walkFileTree(
+        root,
+        java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class),
+        3,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(
+              Path p, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+            if (AtomicFiles.isTemp(p)
+                && attrs.lastModifiedTime().toInstant().isBefore(cutoff)
                 && Files.deleteIfExists(p)) {
-              removed++;
+              removed[0]++;
             }
-          } catch (NoSuchFileException e) {
-            // finished or removed meanwhile
+            return java.nio.file.FileVisitResult.CONTINUE;
           }
-        }
-      }
-    }
-    return removed;
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e)
+              throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return java.nio.file.FileVisitResult.CONTINUE; // finished or removed meanwhile
+            }
+            throw e;
+          }
+        });
+    return removed[0];
   }
 
   @Override
