@@ -6,7 +6,6 @@ import dev.blocklift.core.ImageName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -439,10 +438,5 @@ public final class WorkerServer implements AutoCloseable {
       out.add(new String(body, start, body.length - start, StandardCharsets.UTF_8));
     }
     return out;
-  }
-
-  /** Used by tests: the socket address. */
-  static UnixDomainSocketAddress address(Path socket) {
-    return UnixDomainSocketAddress.of(socket);
   }
 }

@@ -31,24 +31,29 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerDaemonTest {
   @TempDir Path tmp;
 
+  /** These tests make no runs. */
+  private static final WorkerRuns.Parser NO_RUNS =
+      (argv, cwd) -> {
+        throw new BlockliftException("no runs in this test");
+      };
+
+  /** A worker over {@code home}'s local store and keyring, with a memory tier of {@code mib}. */
+  private static Worker worker(Path home, int mib) throws Exception {
+    return Worker.open(
+        Worker.Parts.overStore(
+            Stores.open(home.resolve("store").toString()),
+            LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
+            List.of(new MemoryTier(ByteSize.ofMiB(mib).bytes())),
+            Duration.ofSeconds(20)),
+        new Worker.Options(Duration.ofSeconds(20), TenantId.DEFAULT, ByteSize.ofMiB(2), -1));
+  }
+
   private WorkerDaemon start(Path home, Path socket, Path mnt) throws Exception {
-    Worker w =
-        Worker.open(
-            Worker.Parts.overStore(
-                Stores.open(home.resolve("store").toString()),
-                LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
-                List.of(new MemoryTier(ByteSize.ofMiB(64).bytes())),
-                Duration.ofSeconds(20)),
-            new Worker.Options(Duration.ofSeconds(20), TenantId.DEFAULT, ByteSize.ofMiB(2), -1));
-    WorkerRuns.Parser noRuns =
-        (argv, cwd) -> {
-          throw new BlockliftException("no runs in this test");
-        };
     return WorkerDaemon.start(
-        w,
+        worker(home, 64),
         tmp.resolve("state"),
         List.of(mnt),
-        noRuns,
+        NO_RUNS,
         new WorkerServer.Listen(socket, "rw-rw----", Optional.empty(), Optional.empty()));
   }
 
@@ -131,23 +136,8 @@ class WorkerDaemonTest {
     Requirements.fuse();
     Files.createDirectories(home);
     Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-    Worker w =
-        Worker.open(
-            Worker.Parts.overStore(
-                Stores.open(home.resolve("store").toString()),
-                LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC()),
-                List.of(new MemoryTier(ByteSize.ofMiB(8).bytes())),
-                Duration.ofSeconds(20)),
-            new Worker.Options(Duration.ofSeconds(20), TenantId.DEFAULT, ByteSize.ofMiB(2), -1));
     try (WorkerDaemon d =
-        WorkerDaemon.start(
-            w,
-            tmp.resolve("state"),
-            List.of(mnt),
-            (argv, cwd) -> {
-              throw new BlockliftException("no runs");
-            },
-            open)) {
+        WorkerDaemon.start(worker(home, 8), tmp.resolve("state"), List.of(mnt), NO_RUNS, open)) {
       int port = d.tcpPort().orElseThrow();
       var http = java.net.http.HttpClient.newHttpClient();
       var uri = java.net.URI.create("http://127.0.0.1:" + port + "/mounts");

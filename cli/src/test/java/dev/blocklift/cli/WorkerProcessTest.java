@@ -61,8 +61,8 @@ class WorkerProcessTest {
     startCleanupWorker();
   }
 
-  void startWorker(String socketMode) throws Exception {
-    workerLog = tmp.resolve("worker-" + System.nanoTime() + ".log");
+  /** Starts {@code blocklift worker} on this test's home, socket, state and mount root. */
+  Process launchWorker(Path log, String... extra) throws IOException {
     List<String> cmd = java();
     cmd.addAll(
         List.of(
@@ -71,33 +71,42 @@ class WorkerProcessTest {
             home.toString(),
             "--socket",
             socket.toString(),
-            "--socket-mode",
-            socketMode,
             "--state",
             state.toString(),
             "--mount-root",
-            mnt.toString(),
+            mnt.toString()));
+    cmd.addAll(List.of(extra));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Whether {@code p} said it serves its API within 60 s (false if it exited or did not). */
+  static boolean awaitServing(Process p, Path log) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      if (Files.readString(log).contains("API on unix:")) {
+        return true;
+      }
+      p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    return Files.readString(log).contains("API on unix:");
+  }
+
+  void startWorker(String socketMode) throws Exception {
+    workerLog = tmp.resolve("worker-" + System.nanoTime() + ".log");
+    worker =
+        launchWorker(
+            workerLog,
+            "--socket-mode",
+            socketMode,
             "--memory-cache",
             "64MiB",
             "--plaintext-cache",
-            "16MiB"));
-    worker =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(workerLog.toFile())
-            .start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.readString(workerLog).contains("API on unix:")) {
-        return;
-      }
-      if (!worker.isAlive()) {
-        throw new AssertionError("the worker exited: " + Files.readString(workerLog));
-      }
-      Thread.onSpinWait();
-      worker.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            "16MiB");
+    if (!awaitServing(worker, workerLog)) {
+      throw new AssertionError(
+          (worker.isAlive() ? "the worker did not start: " : "the worker exited: ")
+              + Files.readString(workerLog));
     }
-    throw new AssertionError("the worker did not start: " + Files.readString(workerLog));
   }
 
   /** A worker started with --unmount-on-exit and stopped at once undoes anything left. */
@@ -105,30 +114,9 @@ class WorkerProcessTest {
     if (!Files.isDirectory(state)) {
       return;
     }
-    List<String> cmd = java();
-    cmd.addAll(
-        List.of(
-            "worker",
-            "--home",
-            home.toString(),
-            "--socket",
-            socket.toString(),
-            "--state",
-            state.toString(),
-            "--mount-root",
-            mnt.toString(),
-            "--unmount-on-exit"));
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("cleanup.log").toFile())
-            .start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline
-        && p.isAlive()
-        && !Files.readString(tmp.resolve("cleanup.log")).contains("API on unix:")) {
-      p.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
+    Path log = tmp.resolve("cleanup.log");
+    Process p = launchWorker(log, "--unmount-on-exit");
+    awaitServing(p, log);
     p.destroy();
     p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
   }
