@@ -375,6 +375,18 @@ public final class ContainerRun implements AutoCloseable {
   static List<Path> mountSandbox(
       Path work, Path lower, Sandbox sandbox, ImageConfig config, List<String> command)
       throws IOException {
+    return mountSandbox(work, lower, sandbox, config, command, OciBundle.Extras.NONE);
+  }
+
+  /** As the other {@code mountSandbox}, with a worker's extras for the bundle. */
+  static List<Path> mountSandbox(
+      Path work,
+      Path lower,
+      Sandbox sandbox,
+      ImageConfig config,
+      List<String> command,
+      OciBundle.Extras extras)
+      throws IOException {
     Path scratch = work.resolve("scratch");
     Path bundle = work.resolve("bundle");
     Path rootfs = bundle.resolve("rootfs");
@@ -410,7 +422,7 @@ public final class ContainerRun implements AutoCloseable {
                   + ",nodev",
               rootfs));
       OciBundle.User user = OciBundle.user(config.user(), rootfs);
-      OciBundle.write(bundle, config, command, user, "blocklift", sandbox);
+      OciBundle.write(bundle, config, command, user, "blocklift", sandbox, extras);
       return List.of(rootfs, scratch);
     } catch (IOException | RuntimeException e) {
       while (!made.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.blocklift.agent;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -162,6 +163,22 @@ final class Libc {
           false,
           -1);
 
+  private static final MethodHandle UNSHARE =
+      handle("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT), true, -1);
+  private static final MethodHandle SETNS =
+      handle("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), true, -1);
+  private static final MethodHandle SOCKET =
+      handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), true, -1);
+  private static final MethodHandle IOCTL =
+      handle("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true, 2);
+
+  static final int CLONE_NEWNET = 0x40000000;
+  static final int AF_INET = 2;
+  static final int SOCK_DGRAM = 2;
+  static final long SIOCGIFFLAGS = 0x8913;
+  static final long SIOCSIFFLAGS = 0x8914;
+  static final short IFF_UP = 1;
+
   private Libc() {}
 
   private static MethodHandle handle(
@@ -287,6 +304,41 @@ final class Libc {
   static Result waitpid(int pid) {
     try (Arena a = Arena.ofConfined()) {
       return call(WAITPID, pid, a.allocate(JAVA_INT), 0);
+    }
+  }
+
+  /** unshare(2): moves the calling thread into new namespaces of the {@code flags} kinds. */
+  static Result unshare(int flags) {
+    return call(UNSHARE, flags);
+  }
+
+  /** setns(2): moves the calling thread into the namespace {@code fd} refers to. */
+  static Result setns(int fd, int nstype) {
+    return call(SETNS, fd, nstype);
+  }
+
+  /**
+   * Sets the IFF_UP flag of the interface {@code name} in the calling thread's network namespace
+   * (SIOCGIFFLAGS, then SIOCSIFFLAGS on a datagram socket).
+   */
+  static Result interfaceUp(String name) {
+    Result s = call(SOCKET, AF_INET, SOCK_DGRAM, 0);
+    if (s.failed()) {
+      return s;
+    }
+    int fd = (int) s.value();
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment ifr = a.allocate(40, 8); // struct ifreq: char name[16], then a union
+      byte[] n = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      MemorySegment.copy(n, 0, ifr, JAVA_BYTE, 0, Math.min(n.length, 15));
+      Result r = call(IOCTL, fd, SIOCGIFFLAGS, ifr);
+      if (r.failed()) {
+        return r;
+      }
+      ifr.set(JAVA_SHORT, 16, (short) (ifr.get(JAVA_SHORT, 16) | IFF_UP));
+      return call(IOCTL, fd, SIOCSIFFLAGS, ifr);
+    } finally {
+      close(fd);
     }
   }
 

@@ -82,6 +82,24 @@ public final class OciBundle {
     return args;
   }
 
+  /**
+   * What a worker-started container adds to its image's process and namespaces: environment entries
+   * (after the image's, so they win), a network namespace to join instead of a new one, and the
+   * cgroup path its resources are accounted under.
+   */
+  public record Extras(List<String> env, Optional<Path> netns, Optional<String> cgroupsPath) {
+    public static final Extras NONE = new Extras(List.of(), Optional.empty(), Optional.empty());
+
+    public Extras {
+      env = List.copyOf(env);
+      for (String e : env) {
+        if (e.indexOf('=') <= 0) {
+          throw new IllegalArgumentException("not an environment entry NAME=VALUE: \"" + e + "\"");
+        }
+      }
+    }
+  }
+
   /** A user resolved to numbers. */
   public record User(int uid, int gid) {}
 
@@ -150,6 +168,21 @@ public final class OciBundle {
       String hostname,
       ContainerRun.Sandbox sandbox)
       throws IOException {
+    return write(bundle, config, command, user, hostname, sandbox, Extras.NONE);
+  }
+
+  /**
+   * As {@link #write(Path, ImageConfig, List, User, String, ContainerRun.Sandbox)}, plus extras.
+   */
+  public static Path write(
+      Path bundle,
+      ImageConfig config,
+      List<String> command,
+      User user,
+      String hostname,
+      ContainerRun.Sandbox sandbox,
+      Extras extras)
+      throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("ociVersion", "1.0.2");
     ObjectNode process = root.putObject("process");
@@ -164,7 +197,13 @@ public final class OciBundle {
     if (!hasPath) {
       env.add(DEFAULT_PATH);
     }
-    config.env().forEach(env::add);
+    // An entry of the extras replaces the image's entry of the same name.
+    java.util.Set<String> overridden = new java.util.HashSet<>();
+    extras.env().forEach(e -> overridden.add(e.substring(0, e.indexOf('='))));
+    config.env().stream()
+        .filter(e -> !overridden.contains(e.substring(0, Math.max(0, e.indexOf('=')))))
+        .forEach(env::add);
+    extras.env().forEach(env::add);
     process.put("cwd", config.workingDir().isEmpty() ? "/" : config.workingDir());
     ObjectNode caps = process.putObject("capabilities");
     for (String set : List.of("bounding", "effective", "permitted")) {
@@ -223,11 +262,14 @@ public final class OciBundle {
     ObjectNode linux = root.putObject("linux");
     ArrayNode ns = linux.putArray("namespaces");
     List<String> namespaces = new ArrayList<>(List.of("pid", "ipc", "uts", "mount"));
-    if (sandbox.network() == ContainerRun.Sandbox.Network.NONE) {
-      // runc brings up lo in a new network namespace, and nothing else.
-      namespaces.add("network");
-    }
     namespaces.forEach(type -> ns.addObject().put("type", type));
+    if (extras.netns().isPresent()) {
+      ns.addObject().put("type", "network").put("path", extras.netns().get().toString());
+    } else if (sandbox.network() == ContainerRun.Sandbox.Network.NONE) {
+      // runc brings up lo in a new network namespace, and nothing else.
+      ns.addObject().put("type", "network");
+    }
+    extras.cgroupsPath().ifPresent(c -> linux.put("cgroupsPath", c));
     ObjectNode resources = linux.putObject("resources");
     // Deny every device; runc allows back its standard ones (null, zero, full, tty, urandom,
     // random, ptmx and pts), so a node made with CAP_MKNOD in /dev cannot be opened.

@@ -14,13 +14,20 @@ public final class WorkerDaemon implements AutoCloseable {
   private final Worker worker;
   private final WorkerMounts mounts;
   private final WorkerRuns runs;
+  private final WorkerContainers containers;
   private final WorkerServer server;
   private final StateLock lock;
   private boolean closed;
 
   private WorkerDaemon(
-      Worker worker, WorkerMounts mounts, WorkerRuns runs, WorkerServer server, StateLock lock) {
+      Worker worker,
+      WorkerMounts mounts,
+      WorkerRuns runs,
+      WorkerContainers containers,
+      WorkerServer server,
+      StateLock lock) {
     this.lock = lock;
+    this.containers = containers;
     this.worker = worker;
     this.mounts = mounts;
     this.runs = runs;
@@ -40,6 +47,22 @@ public final class WorkerDaemon implements AutoCloseable {
       WorkerRuns.Parser parser,
       WorkerServer.Listen listen)
       throws IOException {
+    return start(worker, state, mountRoots, parser, listen, List.of());
+  }
+
+  /**
+   * As the other {@code start}, also serving the APIs {@code apis} make (the functions).
+   *
+   * @param apis each makes an API over the worker's containers, served on its socket and listeners
+   */
+  public static WorkerDaemon start(
+      Worker worker,
+      Path state,
+      List<Path> mountRoots,
+      WorkerRuns.Parser parser,
+      WorkerServer.Listen listen,
+      List<WorkerApi.Factory> apis)
+      throws IOException {
     StateLock lock = StateLock.acquire(state);
     WorkerMounts mounts;
     try {
@@ -48,10 +71,30 @@ public final class WorkerDaemon implements AutoCloseable {
       lock.close();
       throw e;
     }
-    WorkerRuns runs = new WorkerRuns(mounts, parser, java.time.Clock.systemUTC());
+    WorkerContainers containers = new WorkerContainers(mounts);
+    WorkerRuns runs = new WorkerRuns(mounts, containers, parser, java.time.Clock.systemUTC());
     try {
-      return new WorkerDaemon(worker, mounts, runs, WorkerServer.start(mounts, runs, listen), lock);
+      WorkerServer server =
+          WorkerServer.start(
+              mounts,
+              runs,
+              listen,
+              CallerPolicy.system(),
+              token -> {
+                List<WorkerApi> opened = new java.util.ArrayList<>();
+                try {
+                  for (WorkerApi.Factory f : apis) {
+                    opened.add(f.open(new WorkerApi.Context(containers, token, state)));
+                  }
+                } catch (IOException | RuntimeException e) {
+                  opened.forEach(WorkerApi::close);
+                  throw e;
+                }
+                return opened;
+              });
+      return new WorkerDaemon(worker, mounts, runs, containers, server, lock);
     } catch (IOException | RuntimeException e) {
+      containers.close();
       runs.close();
       mounts.handOver();
       lock.close();
@@ -73,6 +116,11 @@ public final class WorkerDaemon implements AutoCloseable {
     return server.tcpPort();
   }
 
+  /** The invoke listener's port, when {@code --invoke-listen} was given. */
+  public Optional<Integer> invokePort() {
+    return server.invokePort();
+  }
+
   /**
    * Stops the worker. With {@code unmount}, or when it serves no mount, everything is undone;
    * otherwise the mounts are handed over for the next worker to take back (an upgrade, SIGTERM).
@@ -83,7 +131,8 @@ public final class WorkerDaemon implements AutoCloseable {
     }
     closed = true;
     try {
-      server.close();
+      server.close(); // and its APIs: no new sandbox from here on
+      containers.close();
       runs.close();
       if (unmount || mounts.list().isEmpty()) {
         mounts.close();

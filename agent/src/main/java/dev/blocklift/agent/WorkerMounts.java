@@ -264,9 +264,14 @@ final class WorkerMounts implements AutoCloseable {
   }
 
   /** Updates a live mount's record (e.g. a run adding its extra mounts). */
-  void update(MountRecord r) throws IOException {
+  Live update(MountRecord r) throws IOException {
     r.write(mountsDir);
-    byDir.computeIfPresent(r.dir(), (k, v) -> v.map(l -> new Live(r, l.device(), l.config())));
+    Optional<Live> now =
+        byDir.computeIfPresent(r.dir(), (k, v) -> v.map(l -> new Live(r, l.device(), l.config())));
+    if (now == null || now.isEmpty()) {
+      throw new IllegalStateException("no live mount on " + r.dir() + " to update");
+    }
+    return now.get();
   }
 
   Optional<Live> run(String runId) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.ImageName;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -55,6 +53,7 @@ public final class WorkerRuns implements AutoCloseable {
       Map<String, Long> before) {}
 
   private final WorkerMounts mounts;
+  private final WorkerContainers containers;
   private final Parser parser;
   private final Clock clock;
   private final java.util.concurrent.ScheduledFuture<?> reaping;
@@ -68,9 +67,10 @@ public final class WorkerRuns implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("blocklift-run-reaper").unstarted(r));
 
-  WorkerRuns(WorkerMounts mounts, Parser parser, Clock clock) {
+  WorkerRuns(WorkerMounts mounts, WorkerContainers containers, Parser parser, Clock clock) {
     this.clock = clock;
     this.mounts = mounts;
+    this.containers = containers;
     this.parser = parser;
     this.reaping = reaper.scheduleWithFixedDelay(this::reapQuietly, 2, 2, TimeUnit.SECONDS);
   }
@@ -83,34 +83,25 @@ public final class WorkerRuns implements AutoCloseable {
         Processes.startTime(clientPid)
             .orElseThrow(
                 () -> new BlockliftException("client process " + clientPid + " does not exist"));
-    String id = "blocklift-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
-    Path work = SecureDirs.ensure(mounts.state().resolve("runs").resolve(id));
-    Path lower = Files.createDirectories(work.resolve("lower"));
+    String id = WorkerContainers.newId();
     Map<String, Long> before = mounts.worker().counters();
-    WorkerMounts.Live live =
-        mounts.attachAndMount("run", req.image(), lower, true, id, clientPid, clientStart);
-    mounts.registerRun(live);
-    Instant opened = clock.instant();
-    try {
-      if (req.trace().isPresent() && live.device() instanceof LazyDevice lazy) {
-        lazy.recordTrace("run " + req.image());
-      }
-      List<String> extra =
-          ContainerRun.mountSandbox(work, lower, req.sandbox(), live.config(), req.command())
-              .stream()
-              .map(Path::toString)
-              .toList();
-      mounts.update(live.record().withLoop(live.record().loopDevice(), extra));
-    } catch (IOException | RuntimeException e) {
-      try {
-        mounts.remove(live);
-        MountDaemon.deleteTree(work);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-    started.put(id, new Started(req, received, opened, clock.instant(), before));
+    Instant[] opened = new Instant[1];
+    containers.prepare(
+        id,
+        req.image(),
+        req.sandbox(),
+        req.command(),
+        OciBundle.Extras.NONE,
+        clientPid,
+        clientStart,
+        live -> {
+          opened[0] = clock.instant();
+          if (req.trace().isPresent() && live.device() instanceof LazyDevice lazy) {
+            lazy.recordTrace("run " + req.image());
+          }
+        });
+    Path work = mounts.state().resolve("runs").resolve(id);
+    started.put(id, new Started(req, received, opened[0], clock.instant(), before));
     runsTotal.increment();
     Map<String, String> answer = new LinkedHashMap<>();
     answer.put("id", id);
@@ -209,8 +200,7 @@ public final class WorkerRuns implements AutoCloseable {
       Commands.run(List.of("runc", "kill", id, "KILL"));
       Commands.run(List.of("runc", "delete", "--force", id));
     }
-    mounts.remove(live);
-    MountDaemon.deleteTree(mounts.state().resolve("runs").resolve(id));
+    containers.discard(live);
   }
 
   private void reapQuietly() {

@@ -72,15 +72,31 @@ public final class WorkerServer implements AutoCloseable {
   private final Server server;
   private final UnixDomainServerConnector unix;
   private final ServerConnector tcp;
+  private final ServerConnector invokeTcp;
+  private final List<WorkerApi> apis = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** How the API is exposed. */
   public record Listen(
-      Path socket, String socketMode, Optional<InetSocketAddress> tcp, Optional<Path> tokenFile) {
+      Path socket,
+      String socketMode,
+      Optional<InetSocketAddress> tcp,
+      Optional<Path> tokenFile,
+      Optional<InetSocketAddress> invokeTcp) {
     public Listen {
       PosixFilePermissions.fromString(socketMode); // validates: rw-rw---- style
       if (tcp.isPresent() && tokenFile.isEmpty()) {
         throw new BlockliftException("a TCP listener needs --token-file (the API is never open)");
       }
+      if (invokeTcp.isPresent() && tokenFile.isEmpty()) {
+        throw new BlockliftException(
+            "--invoke-listen needs --token-file: invokes are signed with it (AWS SigV4 with the"
+                + " token as the secret key) or carry it as a bearer token");
+      }
+    }
+
+    public Listen(
+        Path socket, String socketMode, Optional<InetSocketAddress> tcp, Optional<Path> tokenFile) {
+      this(socket, socketMode, tcp, tokenFile, Optional.empty());
     }
   }
 
@@ -115,6 +131,15 @@ public final class WorkerServer implements AutoCloseable {
     } else {
       this.tcp = null;
     }
+    if (listen.invokeTcp().isPresent()) {
+      this.invokeTcp = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+      invokeTcp.setHost(listen.invokeTcp().get().getHostString());
+      invokeTcp.setPort(listen.invokeTcp().get().getPort());
+      invokeTcp.setIdleTimeout(120_000);
+      server.addConnector(invokeTcp);
+    } else {
+      this.invokeTcp = null;
+    }
     server.setHandler(new Api());
   }
 
@@ -126,11 +151,24 @@ public final class WorkerServer implements AutoCloseable {
 
   static WorkerServer start(
       WorkerMounts mounts, WorkerRuns runs, Listen listen, CallerPolicy policy) throws IOException {
+    return start(mounts, runs, listen, policy, token -> List.of());
+  }
+
+  /** What makes the extra APIs, given the token of {@code --token-file} (if any). */
+  @FunctionalInterface
+  interface Apis {
+    List<WorkerApi> open(Optional<byte[]> token) throws IOException;
+  }
+
+  static WorkerServer start(
+      WorkerMounts mounts, WorkerRuns runs, Listen listen, CallerPolicy policy, Apis apis)
+      throws IOException {
     byte[] token = null;
     if (listen.tokenFile().isPresent()) {
       token = readToken(listen.tokenFile().get());
     }
     WorkerServer s = new WorkerServer(mounts, runs, policy, listen, token);
+    s.apis.addAll(apis.open(Optional.ofNullable(token).map(byte[]::clone)));
     try {
       s.server.start();
     } catch (Exception e) {
@@ -171,6 +209,16 @@ public final class WorkerServer implements AutoCloseable {
     return t;
   }
 
+  /** The extra APIs served. */
+  List<WorkerApi> apis() {
+    return List.copyOf(apis);
+  }
+
+  /** The invoke listener's TCP port, when there is one. */
+  public Optional<Integer> invokePort() {
+    return invokeTcp == null ? Optional.empty() : Optional.of(invokeTcp.getLocalPort());
+  }
+
   /** The TCP port, when listening on TCP. */
   public Optional<Integer> tcpPort() {
     return tcp == null ? Optional.empty() : Optional.of(tcp.getLocalPort());
@@ -183,6 +231,10 @@ public final class WorkerServer implements AutoCloseable {
       server.stop();
     } catch (Exception e) {
       throw new IOException("stopping the worker API: " + e.getMessage(), e);
+    } finally {
+      for (WorkerApi a : apis) {
+        a.close();
+      }
     }
   }
 
@@ -208,7 +260,34 @@ public final class WorkerServer implements AutoCloseable {
       String type = "application/json";
       byte[] body;
       try {
-        boolean root = authenticate(request);
+        String path = request.getHttpURI().getPath();
+        boolean invokeListener =
+            invokeTcp != null && request.getConnectionMetaData().getConnector() == invokeTcp;
+        WorkerApi api = null;
+        for (WorkerApi a : apis) {
+          if (path != null && a.serves(path)) {
+            api = a;
+            break;
+          }
+        }
+        if (invokeListener) {
+          if (api == null) {
+            throw new ApiError(404, "the invoke listener serves the Invoke API only");
+          }
+          api.handle(
+              request,
+              response,
+              callback,
+              WorkerApi.Caller.unauthenticated(
+                  String.valueOf(request.getConnectionMetaData().getRemoteSocketAddress())));
+          return true;
+        }
+        WorkerApi.Caller caller = authenticate(request);
+        if (api != null) {
+          api.handle(request, response, callback, caller);
+          return true;
+        }
+        boolean root = caller.root();
         Object result = route(request, root);
         if (result instanceof String s) {
           type = "text/plain; charset=utf-8";
@@ -226,7 +305,7 @@ public final class WorkerServer implements AutoCloseable {
         status = 400;
         type = "text/plain; charset=utf-8";
         body = (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
-      } catch (IOException | RuntimeException e) {
+      } catch (Exception e) {
         LOG.log(
             System.Logger.Level.ERROR,
             request.getMethod() + " " + request.getHttpURI().getPathQuery() + " failed",
@@ -244,8 +323,8 @@ public final class WorkerServer implements AutoCloseable {
     }
   }
 
-  /** Checks the caller; returns whether it is root. */
-  private boolean authenticate(Request request) throws IOException {
+  /** Checks the caller (else throws a 401 or 403). */
+  private WorkerApi.Caller authenticate(Request request) throws IOException {
     EndPoint ep = request.getConnectionMetaData().getConnection().getEndPoint();
     if (tcp != null && request.getConnectionMetaData().getConnector() == tcp) {
       String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
@@ -256,7 +335,7 @@ public final class WorkerServer implements AutoCloseable {
       if (!MessageDigest.isEqual(given, token.orElseThrow())) {
         throw new ApiError(401, "missing or wrong bearer token");
       }
-      return false;
+      return new WorkerApi.Caller(true, false, "token");
     }
     if (!(ep instanceof SocketChannelEndPoint sep) || sep.getChannel() == null) {
       throw new ApiError(403, "cannot identify the caller on this connection");
@@ -268,7 +347,7 @@ public final class WorkerServer implements AutoCloseable {
     if (refusal.isPresent()) {
       throw new ApiError(403, refusal.get());
     }
-    return caller.isRoot();
+    return new WorkerApi.Caller(true, caller.isRoot(), caller.toString());
   }
 
   private Object route(Request request, boolean root) throws IOException {
@@ -284,7 +363,9 @@ public final class WorkerServer implements AutoCloseable {
       }
       case "/metrics" -> {
         expect(method, "GET", null);
-        return mounts.worker().prometheus() + runs.prometheus();
+        StringBuilder m = new StringBuilder(mounts.worker().prometheus() + runs.prometheus());
+        apis.forEach(a -> m.append(a.prometheus()));
+        return m.toString();
       }
       case "/mounts" -> {
         expect(method, "GET", null);
