@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,8 +34,16 @@ public final class WorkerClient {
     this.timeout = timeout;
   }
 
-  /** A status line's code and the body. */
-  public record Answer(int status, String body) {}
+  /** A status line's code, the body, and the headers (names in lower case). */
+  public record Answer(int status, String body, java.util.Map<String, String> headers) {
+    public Answer(int status, String body) {
+      this(status, body, java.util.Map.of());
+    }
+
+    public Optional<String> header(String name) {
+      return Optional.ofNullable(headers.get(name.toLowerCase(java.util.Locale.ROOT)));
+    }
+  }
 
   public Answer get(String path) throws IOException {
     return request("GET", path);
@@ -45,6 +54,20 @@ public final class WorkerClient {
   }
 
   private Answer request(String method, String path) throws IOException {
+    return send(method, path, new byte[0], java.util.Map.of());
+  }
+
+  /** One request with a body and headers (e.g. the Lambda API's JSON). */
+  public Answer send(String method, String path, byte[] body, java.util.Map<String, String> headers)
+      throws IOException {
+    if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
+      throw new IllegalArgumentException("not an HTTP method: \"" + method + "\"");
+    }
+    for (var h : headers.entrySet()) {
+      if ((h.getKey() + h.getValue()).chars().anyMatch(c -> c < ' ' || c > '~')) {
+        throw new IllegalArgumentException("not a header: \"" + h.getKey() + "\"");
+      }
+    }
     if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c > '~')) {
       throw new IllegalArgumentException("not a request path: \"" + path + "\"");
     }
@@ -62,14 +85,23 @@ public final class WorkerClient {
           exec.submit(
               () -> {
                 ch.connect(UnixDomainSocketAddress.of(socket));
-                String req =
-                    method
-                        + " "
-                        + path
-                        + " HTTP/1.1\r\nHost: worker\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-                ByteBuffer out = ByteBuffer.wrap(req.getBytes(StandardCharsets.US_ASCII));
-                while (out.hasRemaining()) {
-                  ch.write(out);
+                StringBuilder req =
+                    new StringBuilder(method)
+                        .append(' ')
+                        .append(path)
+                        .append(" HTTP/1.1\r\nHost: worker\r\nContent-Length: ")
+                        .append(body.length)
+                        .append("\r\nConnection: close\r\n");
+                headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+                req.append("\r\n");
+                for (ByteBuffer out :
+                    new ByteBuffer[] {
+                      ByteBuffer.wrap(req.toString().getBytes(StandardCharsets.US_ASCII)),
+                      ByteBuffer.wrap(body)
+                    }) {
+                  while (out.hasRemaining()) {
+                    ch.write(out);
+                  }
                 }
                 ByteArrayOutputStream all = new ByteArrayOutputStream();
                 ByteBuffer in = ByteBuffer.allocate(64 * 1024);
@@ -111,12 +143,24 @@ public final class WorkerClient {
     } catch (NumberFormatException e) {
       throw new BlockliftException("bad status line from the worker: " + text.lines().findFirst());
     }
-    String headers = text.substring(0, head).toLowerCase(java.util.Locale.ROOT);
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    text.substring(0, head)
+        .lines()
+        .skip(1)
+        .forEach(
+            l -> {
+              int colon = l.indexOf(':');
+              if (colon > 0) {
+                headers.put(
+                    l.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT),
+                    l.substring(colon + 1).strip());
+              }
+            });
     String body = text.substring(head + 4);
-    if (headers.contains("transfer-encoding: chunked")) {
+    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       body = dechunk(body);
     }
-    return new Answer(status, body);
+    return new Answer(status, body, java.util.Map.copyOf(headers));
   }
 
   private static String dechunk(String body) {

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       UmountCommand.class,
       RunCommand.class,
       WorkerCommand.class,
+      FunctionsCommand.class,
       StatsCommand.class,
       CacheNodeCommand.class
     })

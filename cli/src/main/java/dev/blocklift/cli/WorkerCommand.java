@@ -6,6 +6,9 @@ import dev.blocklift.agent.Worker;
 import dev.blocklift.agent.WorkerDaemon;
 import dev.blocklift.agent.WorkerServer;
 import dev.blocklift.core.BlockliftException;
+import dev.blocklift.core.ByteSize;
+import dev.blocklift.core.TimeSpan;
+import dev.blocklift.functions.Functions;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -81,6 +84,73 @@ public final class WorkerCommand implements Callable<Integer> {
   Path state;
 
   @Option(
+      names = "--invoke-listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "Serve the Lambda Invoke API on TCP too (needs --token-file): AWS SDKs and the AWS CLI"
+              + " sign with the token as their secret key; curl sends Bearer TOKEN.")
+  String invokeListen;
+
+  @Option(
+      names = "--idle",
+      paramLabel = "SPAN",
+      defaultValue = "5m",
+      description = "How long an idle function sandbox stays warm (default: ${DEFAULT-VALUE}).")
+  String idle;
+
+  @Option(
+      names = "--max-sandboxes",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "Function sandboxes at once on this worker (default: ${DEFAULT-VALUE}).")
+  int maxSandboxes;
+
+  @Option(
+      names = "--sandbox-memory",
+      paramLabel = "SIZE",
+      description =
+          "The sum of the function sandboxes' memory limits, e.g. 16GiB (default: the machine's"
+              + " memory).")
+  String sandboxMemory;
+
+  @Option(
+      names = "--account-concurrency",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Invokes at once over all functions (default: ${DEFAULT-VALUE}).")
+  int accountConcurrency;
+
+  @Option(
+      names = "--init-timeout",
+      paramLabel = "SPAN",
+      defaultValue = "10s",
+      description =
+          "How long a new sandbox's runtime may take to ask for its first event (default:"
+              + " ${DEFAULT-VALUE}).")
+  String initTimeout;
+
+  @Option(
+      names = "--function-scratch",
+      paramLabel = "SIZE",
+      defaultValue = "512MiB",
+      description = "Each function sandbox's writable space (default: ${DEFAULT-VALUE}).")
+  String functionScratch;
+
+  @Option(
+      names = "--region",
+      paramLabel = "REGION",
+      defaultValue = "us-east-1",
+      description = "The region functions see and ARNs name (default: ${DEFAULT-VALUE}).")
+  String region;
+
+  @Option(
+      names = "--account-id",
+      paramLabel = "ID",
+      defaultValue = "000000000000",
+      description = "The 12-digit account id of function ARNs (default: ${DEFAULT-VALUE}).")
+  String accountId;
+
+  @Option(
       names = "--unmount-on-exit",
       description = "On SIGTERM/Ctrl-C undo every mount instead of handing them over.")
   boolean unmountOnExit;
@@ -89,8 +159,22 @@ public final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ContainerRun.checkHost(false);
     Optional<InetSocketAddress> tcp = Optional.ofNullable(listen).map(WorkerCommand::hostPort);
+    Optional<InetSocketAddress> invokeTcp =
+        Optional.ofNullable(invokeListen).map(WorkerCommand::hostPort);
     WorkerServer.Listen how =
-        new WorkerServer.Listen(socket, socketMode, tcp, Optional.ofNullable(tokenFile));
+        new WorkerServer.Listen(socket, socketMode, tcp, Optional.ofNullable(tokenFile), invokeTcp);
+    Functions.Options defaults = Functions.Options.defaults(worker.home().resolve("functions"));
+    Functions.Options functions =
+        new Functions.Options(
+            defaults.home(),
+            TimeSpan.parse(idle).requirePositive("--idle").toDuration(),
+            maxSandboxes,
+            sandboxMemory == null ? defaults.sandboxMemory() : ByteSize.parse(sandboxMemory),
+            accountConcurrency,
+            TimeSpan.parse(initTimeout).requirePositive("--init-timeout").toDuration(),
+            ByteSize.parse(functionScratch),
+            region,
+            accountId);
     Path stateDir = state != null ? state : MountState.runRoot().resolve("worker");
     List<Path> roots = mountRoots.isEmpty() ? List.of(Path.of("/mnt")) : mountRoots;
     WorkerConfig config = worker.config();
@@ -98,7 +182,9 @@ public final class WorkerCommand implements Callable<Integer> {
     Worker w = ReadPath.worker(config);
     WorkerDaemon daemon;
     try {
-      daemon = WorkerDaemon.start(w, stateDir, roots, new WorkerRunParser(), how);
+      daemon =
+          WorkerDaemon.start(
+              w, stateDir, roots, new WorkerRunParser(), how, List.of(Functions.api(functions)));
     } catch (Exception e) {
       w.close();
       throw e;
@@ -126,7 +212,8 @@ public final class WorkerCommand implements Callable<Integer> {
             + daemon.mountCount()
             + " mount(s); API on unix:"
             + socket
-            + daemon.tcpPort().map(p -> " and tcp:" + p).orElse(""));
+            + daemon.tcpPort().map(p -> " and tcp:" + p).orElse("")
+            + daemon.invokePort().map(p -> "; Invoke API on tcp:" + p).orElse(""));
     out.flush();
     done.await();
     return 0;
@@ -155,7 +242,7 @@ public final class WorkerCommand implements Callable<Integer> {
   static InetSocketAddress hostPort(String text) {
     int i = text.lastIndexOf(':');
     if (i <= 0) {
-      throw new BlockliftException("--listen must be HOST:PORT, got \"" + text + "\"");
+      throw new BlockliftException("a listen address must be HOST:PORT, got \"" + text + "\"");
     }
     try {
       int port = Integer.parseInt(text.substring(i + 1));
@@ -164,7 +251,7 @@ public final class WorkerCommand implements Callable<Integer> {
       }
       return new InetSocketAddress(text.substring(0, i), port);
     } catch (NumberFormatException e) {
-      throw new BlockliftException("--listen port must be 0-65535, got \"" + text + "\"");
+      throw new BlockliftException("a listen port must be 0-65535, got \"" + text + "\"");
     }
   }
 }

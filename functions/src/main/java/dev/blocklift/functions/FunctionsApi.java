@@ -91,6 +91,7 @@ final class FunctionsApi implements WorkerApi {
   }
 
   /** A response: status, extra headers, body. */
+  @SuppressWarnings("ArrayRecordComponent") // written once to the response, never changed
   private record Answer(int status, Map<String, String> headers, byte[] body) {
     static Answer json(int status, JsonNode body) throws JsonProcessingException {
       return new Answer(status, Map.of(), JSON.writeValueAsBytes(body));
@@ -214,7 +215,8 @@ final class FunctionsApi implements WorkerApi {
     switch (version + " " + sub) {
       case "2015-03-31 invocations" -> {
         requireMethod(method, "POST", path);
-        return invoke(request, name, qualifier(request, ref), body);
+        qualifier(request, ref); // only $LATEST exists: any other is refused
+        return invoke(request, name, body);
       }
       case "2015-03-31 " -> {
         return switch (method) {
@@ -276,7 +278,7 @@ final class FunctionsApi implements WorkerApi {
     }
   }
 
-  private static Optional<String> qualifier(Request request, FunctionName.Reference ref) {
+  private static void qualifier(Request request, FunctionName.Reference ref) {
     String q = Request.extractQueryParameters(request).getValue("Qualifier");
     Optional<String> qualifier = Optional.ofNullable(q).or(ref::qualifier);
     if (qualifier.isPresent() && !qualifier.get().equals("$LATEST")) {
@@ -288,10 +290,9 @@ final class FunctionsApi implements WorkerApi {
               + qualifier.get()
               + " (blocklift functions have only $LATEST)");
     }
-    return qualifier;
   }
 
-  private Answer invoke(Request request, FunctionName name, Optional<String> qualifier, byte[] body)
+  private Answer invoke(Request request, FunctionName name, byte[] body)
       throws IOException, InterruptedException {
     String type =
         Optional.ofNullable(request.getHeaders().get("X-Amz-Invocation-Type"))

@@ -43,6 +43,7 @@ final class Invocation {
    * @param payload the function's response, or Lambda's error document
    * @param functionError "Unhandled" when the function failed (X-Amz-Function-Error)
    */
+  @SuppressWarnings("ArrayRecordComponent") // the bytes are handed on as they are, never changed
   record Result(byte[] payload, Optional<String> functionError) {
     static Result ok(byte[] payload) {
       return new Result(payload, Optional.empty());

@@ -41,7 +41,8 @@ import java.util.function.Function;
 /** Sandboxes of one worker: warm reuse, creation under capacity, idle leases. */
 final class SandboxPool implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SandboxPool.class.getName());
-  static final InetSocketAddress RUNTIME_ADDRESS = new InetSocketAddress("127.0.0.1", 9001);
+  static final InetSocketAddress RUNTIME_ADDRESS =
+      new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 9001);
 
   /**
    * The pool's knobs.

@@ -47,6 +47,7 @@ final class SigV4 {
   }
 
   /** The request as the signer saw it. */
+  @SuppressWarnings("ArrayRecordComponent") // read once to hash, never changed
   record Signed(
       String method,
       String rawPath,
