@@ -54,6 +54,11 @@ final class FakeRuntimeApi implements AutoCloseable {
     return "127.0.0.1:" + server.getAddress().getPort();
   }
 
+  /** How many times the runtime asked for an event. */
+  int nextCalls() {
+    return next.get();
+  }
+
   /** The next post the runtime made, waiting up to {@code seconds}; fails if none came. */
   Post awaitPost(int seconds) throws InterruptedException {
     Post post = posts.poll(seconds, TimeUnit.SECONDS);

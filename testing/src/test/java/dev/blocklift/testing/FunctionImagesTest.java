@@ -1,6 +1,7 @@
 package dev.blocklift.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -213,6 +214,38 @@ class FunctionImagesTest {
   }
 
   @Test
+  void shellSleepAnswersAfterTheSleep() throws Exception {
+    requireContainers();
+    String event = "{\"seconds\": 1}";
+    try (var api = new FakeRuntimeApi(List.of(event));
+        var c = RuncContainer.start(shell, null, runtimeEnv(api, "sleep"), dir)) {
+      long start = System.nanoTime();
+      FakeRuntimeApi.Post post = api.awaitPost(30);
+      assertTrue(System.nanoTime() - start >= 900_000_000L, "answered before sleeping");
+      assertEquals("/invocation/req-1/response", post.path(), c.output());
+      assertEquals(event, post.body());
+      assertTrue(c.output().contains("sleeping 1s"), c.output());
+    }
+  }
+
+  @Test
+  void shellNonextNeverAsksAndStopsOnSigterm() throws Exception {
+    requireContainers();
+    try (var api = new FakeRuntimeApi(List.of("{}"));
+        var c = RuncContainer.start(shell, null, runtimeEnv(api, "nonext"), dir)) {
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (!c.output().contains("never asking") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(500);
+      assertEquals(0, api.nextCalls(), c.output());
+      // bootstrap is PID 1: only its trap makes SIGTERM end it (and its sleep) at once
+      c.signal("TERM");
+      assertEquals(143, c.awaitExit(Duration.ofSeconds(10)), c.output());
+    }
+  }
+
+  @Test
   void javaRunsWithItsCdsArchive() throws Exception {
     requireContainers();
     try (var c =
@@ -232,6 +265,7 @@ class FunctionImagesTest {
       FakeRuntimeApi.Post post = api.awaitPost(60);
       assertEquals("/invocation/req-1/response", post.path(), c.output());
       assertEquals(event, post.body());
+      assertFalse(c.output().contains("WARNING"), c.output());
     }
   }
 

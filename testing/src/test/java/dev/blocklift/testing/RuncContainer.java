@@ -120,6 +120,11 @@ final class RuncContainer implements AutoCloseable {
     }
   }
 
+  /** Sends {@code signal} (e.g. TERM) to the container's process. */
+  void signal(String signal) throws IOException {
+    Processes.check(List.of("runc", "kill", id, signal));
+  }
+
   /** Waits for the container's process to exit; its exit code. */
   int awaitExit(Duration timeout) throws InterruptedException {
     if (!runc.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
