@@ -115,16 +115,18 @@ final class FunctionsApi implements WorkerApi {
       }
     } catch (LambdaError e) {
       a = error(e);
+    } catch (RuntimeApi.TooLarge e) {
+      a =
+          error(
+              new LambdaError(
+                  LambdaError.Kind.REQUEST_TOO_LARGE,
+                  "Request must be smaller than "
+                      + MAX_PAYLOAD
+                      + " bytes for the Invoke API ("
+                      + e.getMessage()
+                      + ")"));
     } catch (IOException e) {
-      if (e.getMessage() != null && e.getMessage().contains("exceeds")) {
-        a =
-            error(
-                new LambdaError(
-                    LambdaError.Kind.REQUEST_TOO_LARGE,
-                    "Request must be smaller than " + MAX_PAYLOAD + " bytes for the Invoke API"));
-      } else {
-        a = error(new LambdaError(LambdaError.Kind.SERVICE, String.valueOf(e.getMessage())));
-      }
+      a = error(new LambdaError(LambdaError.Kind.SERVICE, String.valueOf(e.getMessage())));
     } catch (BlockliftException | IllegalArgumentException e) {
       a = error(LambdaError.invalid(e.getMessage()));
     } catch (InterruptedException e) {

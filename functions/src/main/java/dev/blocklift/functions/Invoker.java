@@ -79,6 +79,7 @@ final class Invoker {
       lease = pool.acquire(fn);
     } catch (Sandbox.SandboxDied e) {
       // Init failed: Lambda answers the invoke with the init error, as a function error.
+      e.initLog.lines().forEach(inv::log);
       inv.log(
           "INIT_REPORT Init Duration: "
               + millis(Duration.between(began, clock.instant()))

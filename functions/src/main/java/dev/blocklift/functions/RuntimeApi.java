@@ -223,7 +223,8 @@ final class RuntimeApi implements AutoCloseable {
     }
   }
 
-  private static final class TooLarge extends IOException {
+  /** A body over its limit. */
+  static final class TooLarge extends IOException {
     private static final long serialVersionUID = 1L;
 
     TooLarge(String m) {
@@ -231,14 +232,23 @@ final class RuntimeApi implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads a body of at most {@code max} bytes. A larger one is refused after reading (and dropping)
+   * up to 4 times {@code max} of it, so that the client, still sending, reads the refusal rather
+   * than a reset; beyond that the connection is cut.
+   */
   static byte[] body(Request request, int max) throws IOException {
     long declared = request.getLength();
-    if (declared > max) {
-      throw new TooLarge("body of " + declared + " bytes exceeds " + max);
-    }
     try (InputStream in = Content.Source.asInputStream(request)) {
+      if (declared > max) {
+        if (declared <= 4L * max) {
+          in.skipNBytes(declared);
+        }
+        throw new TooLarge("body of " + declared + " bytes exceeds " + max);
+      }
       byte[] b = in.readNBytes(max + 1);
       if (b.length > max) {
+        in.skip(3L * max);
         throw new TooLarge("body exceeds " + max + " bytes");
       }
       return b;

@@ -303,6 +303,9 @@ final class Sandbox {
     private static final long serialVersionUID = 1L;
     final transient Invocation.Result result;
 
+    /** What the container wrote during init (set once its pipes are drained). */
+    transient String initLog = "";
+
     SandboxDied(String message, Invocation.Result result) {
       super(message);
       this.result = result;

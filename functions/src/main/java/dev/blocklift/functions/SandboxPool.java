@@ -206,6 +206,8 @@ final class SandboxPool implements AutoCloseable {
       metrics.init(fn.name(), init);
       return init;
     } catch (Sandbox.SandboxDied e) {
+      sb.container().ifPresent(Container::drainOutput);
+      e.initLog = sb.initLog();
       sb.die(e.getMessage(), e.result);
       synchronized (this) {
         retire(sb, e.getMessage());
