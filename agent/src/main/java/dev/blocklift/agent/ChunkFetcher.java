@@ -89,6 +89,11 @@ public final class ChunkFetcher implements AutoCloseable {
     this.trace = recorder;
   }
 
+  /** Reads that joined a fetch of their chunk already in flight. */
+  public long joined() {
+    return flights.joins();
+  }
+
   /** Number of fetches in flight right now. */
   public int inFlight() {
     return flights.inFlight();

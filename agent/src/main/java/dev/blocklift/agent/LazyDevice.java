@@ -1,14 +1,14 @@
 package dev.blocklift.agent;
 
+import dev.blocklift.cache.chain.SingleFlight;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -20,8 +20,9 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Plaintext lives only here: an LRU of decrypted chunks ({@link PlaintextCache}, private to the
  * device or shared by a worker's devices, bounded in bytes), so a run of small reads in one chunk
  * decrypts it once, and a warm device serves reads with one copy and no crypto. Concurrent readers
- * of one chunk of this device share one decryption; the fetcher below merges fetches across
- * devices.
+ * of one chunk of this device share one decryption (the cache module's {@link SingleFlight}, each
+ * reader waiting at most twice the fetch timeout, and one that gives up failing no other); the
+ * fetcher below merges fetches across devices.
  *
  * <p>Sequential readers are served ahead: once reads walk forward across chunk boundaries ({@link
  * SequentialReadahead}), the next few chunks are fetched and decrypted on {@code executor} into the
@@ -36,8 +37,8 @@ public final class LazyDevice implements BlockDevice {
   private final ChunkFetcher fetcher;
   private final PlaintextCache plaintext;
   private final Object owner;
-  private final ConcurrentHashMap<Integer, CompletableFuture<byte[]>> decrypting =
-      new ConcurrentHashMap<>();
+  private final SingleFlight<Slot, byte[]> decryptions = new SingleFlight<>(VIRTUAL);
+  private final Duration decryptionWait;
   private final SequentialReadahead readahead;
   private final Executor executor;
   private volatile boolean closed;
@@ -50,8 +51,19 @@ public final class LazyDevice implements BlockDevice {
   /** Traces longer than this stop recording (a line is ~72 bytes: ~900k chunk reads). */
   private static final int MAX_TRACE_CHARS = 64 << 20;
 
-  /** The executor of read-ahead work when none is given: one virtual thread per chunk. */
-  private static final Executor VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
+  /**
+   * Runs the decryptions, and read-ahead work when no executor is given: one virtual thread per
+   * chunk.
+   */
+  private static final ExecutorService VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
+
+  /** One chunk of this device: what concurrent readers share a decryption of. */
+  private record Slot(int index, ChunkName name) {
+    @Override
+    public String toString() {
+      return "chunk " + index + " (" + name + ")";
+    }
+  }
 
   /**
    * A device over {@code map} whose chunks come through {@code fetcher}, with a private plaintext
@@ -116,6 +128,8 @@ public final class LazyDevice implements BlockDevice {
         map instanceof ManifestChunkMap m ? "manifest:" + m.manifest().digest() : (Object) this;
     this.readahead = new SequentialReadahead(readaheadChunks);
     this.executor = executor;
+    // The fetch inside is bounded by the fetcher's timeout; the same again covers the crypto.
+    this.decryptionWait = fetcher.timeout().multipliedBy(2);
   }
 
   /**
@@ -179,7 +193,9 @@ public final class LazyDevice implements BlockDevice {
     for (int i = r.from(); i < Math.min(r.to(), map.chunkCount()) && !closed; i++) {
       int index = i;
       Optional<ChunkName> name = map.chunk(index);
-      if (name.isEmpty() || plaintext.contains(owner, index) || decrypting.containsKey(index)) {
+      if (name.isEmpty()
+          || plaintext.contains(owner, index)
+          || decryptions.isInFlight(new Slot(index, name.get()))) {
         continue;
       }
       try {
@@ -216,29 +232,32 @@ public final class LazyDevice implements BlockDevice {
     if (hit != null) {
       return hit;
     }
-    CompletableFuture<byte[]> mine = new CompletableFuture<>();
-    CompletableFuture<byte[]> running = decrypting.putIfAbsent(index, mine);
-    if (running != null) {
-      return await(running, name);
+    return decryptions.get(
+        new Slot(index, name), decryptionWait, () -> decryptAndKeep(index, name));
+  }
+
+  /** A shared decryption: fetches and decrypts the chunk, and keeps the plaintext. */
+  private byte[] decryptAndKeep(int index, ChunkName name) throws IOException {
+    // A decryption that finished between our miss and this one may have kept it already.
+    byte[] kept = plaintext.get(owner, index);
+    if (kept != null) {
+      return kept;
     }
-    try {
-      byte[] bytes = decrypt(index, name);
-      if (!closed) {
-        plaintext.put(owner, index, bytes);
-      }
-      mine.complete(bytes);
-      return bytes;
-    } catch (IOException | RuntimeException e) {
-      mine.completeExceptionally(e);
-      throw e;
-    } finally {
-      decrypting.remove(index, mine);
+    byte[] bytes = decrypt(index, name);
+    if (!closed) {
+      plaintext.put(owner, index, bytes);
     }
+    return bytes;
   }
 
   /** Chunks this device fetched (plaintext cache misses), whatever tier served them. */
   public long fetches() {
     return fetches.sum();
+  }
+
+  /** Reads that joined a decryption of their chunk already in flight (tests). */
+  long decryptionsJoined() {
+    return decryptions.joins();
   }
 
   /** Ciphertext bytes this device fetched. */
@@ -297,21 +316,5 @@ public final class LazyDevice implements BlockDevice {
       throw new IOException(msg);
     }
     return bytes;
-  }
-
-  private static byte[] await(CompletableFuture<byte[]> running, ChunkName name)
-      throws IOException {
-    try {
-      // The leader is itself bounded by the fetch timeout, so this wait is bounded too.
-      return running.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw new IOException(io.getMessage(), io);
-      }
-      throw new IOException("reading chunk " + name + " failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while reading chunk " + name, e);
-    }
   }
 }

@@ -9,6 +9,7 @@ import dev.blocklift.agent.ContainerRun.Sandbox;
 import dev.blocklift.core.ByteSize;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.image.ImageConfig;
+import dev.blocklift.store.FakeChunkSource;
 import dev.blocklift.testing.Processes;
 import dev.blocklift.testing.Requirements;
 import java.io.IOException;
@@ -39,7 +40,7 @@ class ContainerRunSandboxTest {
   @TempDir Path tmp;
 
   private SandboxFixture fixture;
-  private MemorySource src;
+  private FakeChunkSource src;
   private TestChunks map;
 
   @BeforeEach
@@ -51,7 +52,7 @@ class ContainerRunSandboxTest {
     Path host = SandboxFixture.hostBlockDevice();
     Requirements.require(host != null, "needs a host block device (/dev/vda, /dev/loop0, ...)");
     fixture = SandboxFixture.build(tmp, host);
-    src = new MemorySource();
+    src = new FakeChunkSource();
     map =
         new TestChunks(
             "sandbox", Files.readAllBytes(fixture.image), FuseDeviceTest.CHUNK, new byte[32], src);
@@ -117,7 +118,7 @@ class ContainerRunSandboxTest {
   @Test
   void theScratchBoundsWritesToTheRootfsAndTheImageIsUntouched() throws IOException {
     Map<ChunkName, byte[]> before = new HashMap<>();
-    src.chunks.forEach((k, v) -> before.put(k, v.clone()));
+    src.chunks().forEach((k, v) -> before.put(k, v.clone()));
     Output o =
         run(
             "",
@@ -135,8 +136,8 @@ class ContainerRunSandboxTest {
     assertTrue(root.contains("nodev"), "the rootfs is nodev: " + root);
     assertEquals("0", o.get("unlinked"), "the rootfs is writable (a whiteout on the scratch)");
     // Every chunk (the image's bytes, ciphertext in every tier) is as it was.
-    assertEquals(before.keySet(), src.chunks.keySet());
-    before.forEach((k, v) -> assertArrayEquals(v, src.chunks.get(k), "chunk " + k));
+    assertEquals(before.keySet(), src.chunks().keySet());
+    before.forEach((k, v) -> assertArrayEquals(v, src.chunks().get(k), "chunk " + k));
   }
 
   @Test

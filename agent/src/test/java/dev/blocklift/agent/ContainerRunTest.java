@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.image.ImageConfig;
+import dev.blocklift.store.FakeChunkSource;
 import dev.blocklift.testing.Requirements;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,10 +28,10 @@ class ContainerRunTest {
     Requirements.loopDevices();
     Requirements.commands("runc", "mkfs.ext4");
     byte[] img = Files.readAllBytes(Ext4Fixture.busyboxImage(tmp, 4));
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("busybox", img, FuseDeviceTest.CHUNK, new byte[32], src);
     java.util.Map<dev.blocklift.core.ChunkName, byte[]> before = new java.util.HashMap<>();
-    src.chunks.forEach((k, v) -> before.put(k, v.clone()));
+    src.chunks().forEach((k, v) -> before.put(k, v.clone()));
     ImageConfig config =
         new ImageConfig(
             List.of(),
@@ -72,6 +73,6 @@ class ContainerRunTest {
         "hello from the image\n/tmp\n0\nscribble\n", Files.readString(out, StandardCharsets.UTF_8));
     assertFalse(Files.exists(work), "the run's work directory is gone");
     before.forEach(
-        (k, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v, src.chunks.get(k)));
+        (k, v) -> org.junit.jupiter.api.Assertions.assertArrayEquals(v, src.chunks().get(k)));
   }
 }

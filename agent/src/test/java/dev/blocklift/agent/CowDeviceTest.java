@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.core.ChunkName;
+import dev.blocklift.store.FakeChunkSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class CowDeviceTest {
   void randomReadsAndWritesMatchAnInMemoryModel(RepetitionInfo info) throws IOException {
     long seed = 77L * info.getCurrentRepetition();
     byte[] img = LazyDeviceTest.image(seed, 8);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     Map<ChunkName, byte[]> before = snapshot(src);
     byte[] model = img.clone();
@@ -66,14 +67,14 @@ class CowDeviceTest {
       d.close();
     }
     // The chunks (what every tier holds) are untouched.
-    assertEquals(before.keySet(), src.chunks.keySet());
-    before.forEach((k, v) -> assertArrayEquals(v, src.chunks.get(k), "chunk " + k));
+    assertEquals(before.keySet(), src.chunks().keySet());
+    before.forEach((k, v) -> assertArrayEquals(v, src.chunks().get(k), "chunk " + k));
   }
 
   @Test
   void writesLandInTheOverlayAtPageGranularityAndDiscardRemovesIt() throws IOException {
     byte[] img = LazyDeviceTest.image(5, 4);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     Path dir = tmp.resolve("ov");
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10))) {
@@ -109,9 +110,9 @@ class CowDeviceTest {
     assertTrue(e.getMessage().contains("does not belong"), e.getMessage());
   }
 
-  private static Map<ChunkName, byte[]> snapshot(MemorySource src) {
+  private static Map<ChunkName, byte[]> snapshot(FakeChunkSource src) {
     Map<ChunkName, byte[]> m = new HashMap<>();
-    src.chunks.forEach((k, v) -> m.put(k, v.clone()));
+    src.chunks().forEach((k, v) -> m.put(k, v.clone()));
     return m;
   }
 }

@@ -9,6 +9,7 @@ import dev.blocklift.cache.sim.Trace;
 import dev.blocklift.cache.sim.TraceFormat;
 import dev.blocklift.cache.sim.TraceRecorder;
 import dev.blocklift.cache.tier.MemoryTier;
+import dev.blocklift.store.FakeChunkSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ class FetchAccountingTest {
       throws Exception {
     long seed = 9000L + rep.getCurrentRepetition();
     byte[] img = LazyDeviceTest.image(seed, 24);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     StoreCounter store = new StoreCounter(src);
     TieredSource chain =
@@ -99,7 +100,7 @@ class FetchAccountingTest {
       assertEquals(f.metrics().reads(), trace.accesses(), "seed " + seed);
       long expectedBytes = 0;
       for (Object n : uniqueNames) {
-        expectedBytes += src.chunks.get((dev.blocklift.core.ChunkName) n).length;
+        expectedBytes += src.chunks().get((dev.blocklift.core.ChunkName) n).length;
       }
       assertEquals(expectedBytes, store.bytes(), "seed " + seed);
     }

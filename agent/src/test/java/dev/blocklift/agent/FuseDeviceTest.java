@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.core.ChunkName;
+import dev.blocklift.store.FakeChunkSource;
+import dev.blocklift.store.Gate;
 import dev.blocklift.testing.Processes;
 import dev.blocklift.testing.Requirements;
 import java.io.IOException;
@@ -20,7 +22,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,10 +42,10 @@ class FuseDeviceTest {
   @Test
   void readsEqualTheImageAndWritesLandInTheOverlayOnly() throws Exception {
     byte[] img = Files.readAllBytes(Ext4Fixture.busyboxImage(tmp, 1));
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("busybox", img, CHUNK, new byte[32], src);
     Map<ChunkName, byte[]> before = new HashMap<>();
-    src.chunks.forEach((k, v) -> before.put(k, v.clone()));
+    src.chunks().forEach((k, v) -> before.put(k, v.clone()));
     assertTrue(map.storedNames().size() < map.chunkCount(), "the fixture should have holes");
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         FuseServer fuse = FuseServer.mount(tmp.resolve("fuse"))) {
@@ -79,19 +80,19 @@ class FuseDeviceTest {
           });
     }
     // No chunk (what the tiers hold) changed.
-    assertEquals(before.keySet(), src.chunks.keySet());
-    before.forEach((k, v) -> assertArrayEquals(v, src.chunks.get(k), "chunk " + k));
+    assertEquals(before.keySet(), src.chunks().keySet());
+    before.forEach((k, v) -> assertArrayEquals(v, src.chunks().get(k), "chunk " + k));
   }
 
   @Test
   void aCorruptChunkIsEioNotWrongBytesAndABlockingStoreIsEioInTime() throws Exception {
     byte[] img = Files.readAllBytes(Ext4Fixture.busyboxImage(tmp, 2));
-    MemorySource bad = new MemorySource();
+    FakeChunkSource bad = new FakeChunkSource();
     TestChunks map = new TestChunks("busybox", img, CHUNK, new byte[32], bad);
-    bad.corrupt = true;
-    MemorySource slow = new MemorySource();
+    bad.corruptReads(true);
+    FakeChunkSource slow = new FakeChunkSource();
     TestChunks map2 = new TestChunks("busybox2", img, CHUNK, new byte[32], slow);
-    slow.gate = new CountDownLatch(1);
+    Gate gate = slow.hold();
     try (ChunkFetcher fBad = new ChunkFetcher(bad, Duration.ofSeconds(10));
         ChunkFetcher fSlow = new ChunkFetcher(slow, Duration.ofMillis(500));
         FuseServer fuse = FuseServer.mount(tmp.resolve("fuse"))) {
@@ -107,8 +108,7 @@ class FuseDeviceTest {
       assertTrue(ms < 10_000, "EIO took " + ms + " ms");
       assertTrue(fSlow.metrics().timeouts() >= 1);
       // The agent keeps serving: once the store answers, the same file reads correctly.
-      slow.gate.countDown();
-      slow.gate = null;
+      gate.open();
       assertArrayEquals(Arrays.copyOfRange(img, 0, 4096), readAt(blocking, 0, 4096));
     } finally {
       Processes.run(List.of("umount", "-l", tmp.resolve("fuse").toString()));
@@ -119,7 +119,7 @@ class FuseDeviceTest {
   void theFuseFileLoopMountsAsExt4ReadOnly() throws Exception {
     Requirements.loopDevices();
     byte[] img = Files.readAllBytes(Ext4Fixture.busyboxImage(tmp, 3));
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("busybox", img, CHUNK, new byte[32], src);
     Path target = Files.createDirectories(tmp.resolve("mnt"));
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
@@ -152,7 +152,7 @@ class FuseDeviceTest {
   void concurrentDirectReadsOfAllSizesEqualTheImage() throws Exception {
     long seed = 4242;
     byte[] img = Files.readAllBytes(Ext4Fixture.busyboxImage(tmp, 4));
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("busybox", img, CHUNK, new byte[32], src);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         FuseServer fuse = FuseServer.mount(tmp.resolve("fuse"))) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.core.ChunkName;
+import dev.blocklift.store.FakeChunkSource;
+import dev.blocklift.store.Gate;
+import dev.blocklift.testing.Poll;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,15 +17,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 
 class LazyDeviceTest {
   static final int CHUNK = 64 * 1024;
+  private static final Duration WAIT = Duration.ofSeconds(30);
 
   /** An image with data chunks, hole chunks and a short last chunk. */
   static byte[] image(long seed, int chunks) {
@@ -45,7 +47,7 @@ class LazyDeviceTest {
   void randomReadsEqualTheImage(RepetitionInfo info) throws IOException {
     long seed = 1000L + info.getCurrentRepetition();
     byte[] img = image(seed, 10);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         LazyDevice d = new LazyDevice(map, f, 2)) {
@@ -67,29 +69,29 @@ class LazyDeviceTest {
   @Test
   void holesReadAsZerosWithoutAFetch() throws IOException {
     byte[] img = image(7, 6);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         LazyDevice d = new LazyDevice(map, f, 0)) {
       byte[] got = new byte[CHUNK];
       d.read(CHUNK, got, 0, CHUNK); // chunk 1 is a hole
       assertArrayEquals(new byte[CHUNK], got);
-      assertEquals(0, src.gets.get());
+      assertEquals(0, src.gets());
     }
   }
 
   @Test
   void corruptChunkFailsTheReadNeverWrongBytes() throws IOException {
     byte[] img = image(8, 3);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
-    src.corrupt = true;
+    src.corruptReads(true);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         LazyDevice d = new LazyDevice(map, f, 4)) {
       IOException e = assertThrows(IOException.class, () -> d.read(10, new byte[100], 0, 100));
       assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
       // Once the store is healthy again, the same read succeeds (nothing bad was cached).
-      src.corrupt = false;
+      src.corruptReads(false);
       byte[] got = new byte[100];
       d.read(10, got, 0, 100);
       assertArrayEquals(Arrays.copyOfRange(img, 10, 110), got);
@@ -99,14 +101,15 @@ class LazyDeviceTest {
   @Test
   void aWrongKeyIsCaughtByTheTag() throws IOException {
     byte[] img = image(9, 2);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks good = new TestChunks("img", img, CHUNK, new byte[32], src);
     byte[] otherSalt = new byte[32];
     otherSalt[0] = 1;
     // A map whose names are right but whose keys come from another salt: GCM must refuse.
     ChunkMap wrongKeys =
         new ChunkMap() {
-          final TestChunks other = new TestChunks("x", img, CHUNK, otherSalt, new MemorySource());
+          final TestChunks other =
+              new TestChunks("x", img, CHUNK, otherSalt, new FakeChunkSource());
 
           @Override
           public int chunkSize() {
@@ -142,9 +145,9 @@ class LazyDeviceTest {
   @Test
   void missingChunkFailsTheRead() throws IOException {
     byte[] img = image(10, 3);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
-    src.chunks.clear();
+    src.clear();
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         LazyDevice d = new LazyDevice(map, f, 4)) {
       IOException e = assertThrows(IOException.class, () -> d.read(0, new byte[10], 0, 10));
@@ -155,13 +158,13 @@ class LazyDeviceTest {
   @Test
   void blockingStoreFailsWithinTheTimeoutAndOthersStillServe() throws Exception {
     byte[] img = image(11, 4);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofMillis(300));
         LazyDevice d = new LazyDevice(map, f, 4)) {
       byte[] warm = new byte[10];
       d.read(0, warm, 0, 10); // chunk 0 now in the plaintext cache
-      src.gate = new CountDownLatch(1);
+      Gate gate = src.hold();
       long start = System.nanoTime();
       IOException e =
           assertThrows(IOException.class, () -> d.read(2L * CHUNK, new byte[10], 0, 10));
@@ -172,8 +175,7 @@ class LazyDeviceTest {
       // Everything already held keeps being served.
       d.read(0, warm, 0, 10);
       assertArrayEquals(Arrays.copyOfRange(img, 0, 10), warm);
-      src.gate.countDown();
-      src.gate = null;
+      gate.open();
       byte[] got = new byte[10];
       d.read(2L * CHUNK, got, 0, 10);
       assertArrayEquals(Arrays.copyOfRange(img, 2 * CHUNK, 2 * CHUNK + 10), got);
@@ -183,15 +185,14 @@ class LazyDeviceTest {
   @Test
   void concurrentMissesOnOneChunkShareOneFetchAcrossDevices() throws Exception {
     byte[] img = image(12, 3);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
-    src.gate = new CountDownLatch(1);
+    Gate gate = src.hold();
     int readers = 32;
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(30));
         LazyDevice a = new LazyDevice(map, f, 4);
         LazyDevice b = new LazyDevice(map, f, 4);
         var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      AtomicInteger started = new AtomicInteger();
       List<Future<byte[]>> results = new ArrayList<>();
       for (int i = 0; i < readers; i++) {
         LazyDevice d = (i % 2 == 0) ? a : b;
@@ -199,23 +200,91 @@ class LazyDeviceTest {
         results.add(
             pool.submit(
                 () -> {
-                  started.incrementAndGet();
                   byte[] buf = new byte[50];
                   d.read(off, buf, 0, 50);
                   return buf;
                 }));
       }
-      while (started.get() < readers) {
-        Thread.onSpinWait();
-      }
-      Thread.sleep(200); // let every reader reach the fetch
-      src.gate.countDown();
+      // One GET is held at the store; each device's decryption has asked the fetcher for the
+      // chunk (the second joined the first's fetch); every reader waits in its device's
+      // decryption. Only now does the store answer.
+      gate.awaitHeld(1, WAIT);
+      Poll.until(WAIT, "the second device's decryption joined the fetch", () -> f.joined() == 1);
+      Poll.until(
+          WAIT,
+          "every reader waits for its device's decryption",
+          () -> a.decryptionsJoined() + b.decryptionsJoined() == readers - 2);
+      gate.open();
       for (int i = 0; i < readers; i++) {
         assertArrayEquals(
             Arrays.copyOfRange(img, 100 + i, 150 + i), results.get(i).get(), "reader " + i);
       }
-      assertEquals(1, src.gets.get(), "store GETs for one chunk read by " + readers + " readers");
+      assertEquals(1, src.gets(), "store GETs for one chunk read by " + readers + " readers");
       assertEquals(1, f.metrics().fetches());
+    }
+  }
+
+  /**
+   * Fails against the former copy in LazyDevice, where the first reader of a chunk decrypted it on
+   * its own thread: interrupting that reader (a FUSE request cancelled, a run stopped) failed every
+   * reader that had joined it.
+   */
+  @Test
+  void anInterruptedReaderDoesNotFailTheReadersThatJoinedIt() throws Exception {
+    byte[] img = dense(13, 2);
+    FakeChunkSource src = new FakeChunkSource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    Gate gate = src.hold();
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(30));
+        LazyDevice d = new LazyDevice(map, f, 4, 0, Runnable::run);
+        var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      java.util.concurrent.atomic.AtomicReference<Throwable> firstOutcome =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread first =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      d.read(0, new byte[10], 0, 10);
+                    } catch (IOException | RuntimeException e) {
+                      firstOutcome.set(e);
+                    }
+                  });
+      gate.awaitHeld(1, WAIT);
+      Future<byte[]> second =
+          pool.submit(
+              () -> {
+                byte[] buf = new byte[10];
+                d.read(10, buf, 0, 10);
+                return buf;
+              });
+      // The second reader waits (for the first one's decryption) and has asked the store nothing.
+      Poll.until(WAIT, "the second reader joined the first", () -> d.decryptionsJoined() == 1);
+      first.interrupt();
+      assertTrue(first.join(WAIT), "the interrupted reader returned");
+      assertTrue(firstOutcome.get() instanceof IOException, "" + firstOutcome.get());
+      gate.open();
+      assertArrayEquals(Arrays.copyOfRange(img, 10, 20), second.get());
+    }
+    assertEquals(0, gate.interrupts(), "the fetch went on for the reader still waiting");
+    assertEquals(1, src.gets());
+  }
+
+  @Test
+  void aReadRightAfterAFailedOneFetchesAgain() throws Exception {
+    byte[] img = dense(14, 2);
+    FakeChunkSource src = new FakeChunkSource();
+    TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
+    try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
+        LazyDevice d = new LazyDevice(map, f, 4, 0, Runnable::run)) {
+      src.failWith(new IOException("store down"));
+      IOException e = assertThrows(IOException.class, () -> d.read(0, new byte[10], 0, 10));
+      assertTrue(e.getMessage().contains("store down"), e.getMessage());
+      src.failWith(null);
+      byte[] got = new byte[10];
+      d.read(0, got, 0, 10);
+      assertArrayEquals(Arrays.copyOfRange(img, 0, 10), got);
+      assertEquals(2, src.gets());
     }
   }
 
@@ -232,7 +301,7 @@ class LazyDeviceTest {
   @Test
   void aSequentialReaderIsServedAheadAndEachChunkIsFetchedOnce() throws IOException {
     byte[] img = dense(20, 16);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     // Runnable::run: readahead runs inside the read, so the counts below are exact.
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
@@ -243,17 +312,17 @@ class LazyDeviceTest {
         d.read(off, got, off, step);
       }
       // Chunks 0..2 read, and the streak asked for 3..6 ahead.
-      assertEquals(7, src.gets.get());
-      int before = src.gets.get();
+      assertEquals(7, src.gets());
+      int before = src.gets();
       for (int off = 3 * CHUNK; off < 5 * CHUNK; off += step) {
         d.read(off, got, off, step);
       }
-      assertTrue(src.gets.get() <= before + 2, "chunks 3, 4 were read ahead: " + src.gets.get());
+      assertTrue(src.gets() <= before + 2, "chunks 3, 4 were read ahead: " + src.gets());
       for (int off = 5 * CHUNK; off < img.length; off += step) {
         d.read(off, got, off, step);
       }
       assertArrayEquals(img, got);
-      assertEquals(16, src.gets.get(), "every chunk fetched exactly once");
+      assertEquals(16, src.gets(), "every chunk fetched exactly once");
     }
   }
 
@@ -262,7 +331,7 @@ class LazyDeviceTest {
     long seed = 2000L + info.getCurrentRepetition();
     int chunks = 64;
     byte[] img = dense(seed, chunks);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     SplittableRandom r = new SplittableRandom(seed);
     java.util.Set<Integer> touched = new java.util.HashSet<>();
@@ -282,19 +351,19 @@ class LazyDeviceTest {
         assertArrayEquals(
             Arrays.copyOfRange(img, (int) off, (int) off + 4096), got, "seed " + seed);
       }
-      assertEquals(touched.size(), src.gets.get(), "seed " + seed + ": fetched beyond reads");
+      assertEquals(touched.size(), src.gets(), "seed " + seed + ": fetched beyond reads");
     }
   }
 
   @Test
   void aFailedReadaheadCachesNothing() throws IOException {
     byte[] img = dense(21, 8);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     Map<ChunkName, byte[]> away = new HashMap<>();
     for (int c = 3; c < 7; c++) {
       ChunkName n = map.chunk(c).orElseThrow();
-      away.put(n, src.chunks.remove(n));
+      away.put(n, src.remove(n));
     }
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10));
         LazyDevice d = new LazyDevice(map, f, 8, 4, Runnable::run)) {
@@ -302,7 +371,7 @@ class LazyDeviceTest {
       for (int c = 0; c < 3; c++) {
         d.read((long) c * CHUNK, got, c * CHUNK, 10); // the third asks for 3..6: all missing
       }
-      assertEquals(3 + 4, src.gets.get(), "readahead tried chunks 3..6");
+      assertEquals(3 + 4, src.gets(), "readahead tried chunks 3..6");
       away.forEach(src::put);
       d.read(0, got, 0, img.length);
       assertArrayEquals(img, got);
@@ -312,19 +381,19 @@ class LazyDeviceTest {
   @Test
   void closingStopsTheReadahead() throws IOException {
     byte[] img = dense(22, 8);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10))) {
       LazyDevice d = new LazyDevice(map, f, 8, 4, Runnable::run);
       d.close();
       d.read(0, new byte[3 * CHUNK], 0, 3 * CHUNK);
-      assertEquals(3, src.gets.get(), "only what was read");
+      assertEquals(3, src.gets(), "only what was read");
     }
   }
 
   @Test
   void aReadaheadLargerThanHalfThePlaintextCacheIsRefused() {
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", dense(23, 2), CHUNK, new byte[32], src);
     try (ChunkFetcher f = new ChunkFetcher(src, Duration.ofSeconds(10))) {
       IllegalArgumentException e =

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.blocklift.store.FakeChunkSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +89,7 @@ class PlaintextCacheTest {
   void devicesSharingOneCacheReadTheirOwnImages() throws IOException {
     int chunk = LazyDeviceTest.CHUNK;
     List<byte[]> images = new ArrayList<>();
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     Map<Integer, TestChunks> maps = new HashMap<>();
     for (int i = 0; i < 3; i++) {
       byte[] img = LazyDeviceTest.dense(300 + i, 6);

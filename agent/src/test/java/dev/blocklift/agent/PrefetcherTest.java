@@ -11,6 +11,7 @@ import dev.blocklift.cache.sim.TraceRecorder;
 import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.ChunkName;
+import dev.blocklift.store.FakeChunkSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class PrefetcherTest {
   void aReplayedStartAfterPrefetchCostsNoStoreGet() throws Exception {
     long seed = 4242;
     byte[] img = LazyDeviceTest.image(seed, 30);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     TestChunks map = new TestChunks("img", img, CHUNK, new byte[32], src);
     StoreCounter store = new StoreCounter(src);
     Path trace = tmp.resolve("start.trace");

@@ -3,6 +3,7 @@ package dev.blocklift.agent;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
 import dev.blocklift.core.Sha256;
+import dev.blocklift.store.FakeChunkSource;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Test fixture: chunks a plaintext device image and encrypts it convergently as DESIGN.md says (key
  * = SHA-256(salt ‖ P), AES-256-GCM, zero nonce, aad = salt; name = SHA-256(C)); zero chunks become
- * holes. The ciphertexts go into a {@link MemorySource}.
+ * holes. The ciphertexts go into a {@link FakeChunkSource}.
  */
 final class TestChunks implements ChunkMap {
   private final int chunkSize;
@@ -25,7 +26,7 @@ final class TestChunks implements ChunkMap {
   private final List<byte[]> keys = new ArrayList<>();
   private final String label;
 
-  TestChunks(String label, byte[] image, int chunkSize, byte[] salt, MemorySource into) {
+  TestChunks(String label, byte[] image, int chunkSize, byte[] salt, FakeChunkSource into) {
     this.label = label;
     this.chunkSize = chunkSize;
     this.deviceSize = image.length;

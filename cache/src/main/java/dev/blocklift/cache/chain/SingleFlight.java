@@ -25,10 +25,15 @@ import java.util.concurrent.atomic.LongAdder;
  * instead of joining a fetch known to be stuck. A loader that ignores interrupts keeps its virtual
  * thread until it returns; its result is then dropped.
  *
- * The Flight leaves the map when its loader finishes (after completing the future), so a caller
- * arriving later starts a new load: the cache above the loader is what makes later calls cheap,
- * not this class. Results and exceptions are shared by all waiters of one Flight: values must be
- * treated as read-only, and an IOException is re-wrapped per waiter (for a useful stack trace).
+ * The Flight leaves the map when its loader finishes and BEFORE its future is completed, so a
+ * caller that arrives once any waiter has seen the outcome starts a new load: it never joins a
+ * finished flight (and gets a stale failure back), and whatever the loader stored on its way out
+ * (the cache above it) is visible to it. The cache is what makes later calls cheap, not this
+ * class. Results and exceptions are shared by all waiters of one Flight: values must be treated
+ * as read-only, and an IOException is re-wrapped per waiter (for a useful stack trace).
+ *
+ * This is the one single-flight of the code base: the cache tiers (CachingSource), the worker's
+ * fetcher, its devices' decryptions and the fleet client's store reads all use it.
  */
 
 /**
@@ -198,5 +203,10 @@ public final class SingleFlight<K, V> {
   /** Keys with a load in flight now. */
   public int inFlight() {
     return flights.size();
+  }
+
+  /** Whether a load for {@code key} is in flight now (a call would join it). */
+  public boolean isInFlight(K key) {
+    return flights.containsKey(key);
   }
 }

@@ -1,16 +1,16 @@
 package dev.blocklift.cache.chain;
 
-import dev.blocklift.cache.MapSource;
 import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.store.ChunkSource;
 import dev.blocklift.store.ChunkSourceContract;
+import dev.blocklift.store.FakeChunkSource;
 import java.time.Duration;
 import java.util.Map;
 
 /** CachingSource keeps the ChunkSource contract over a lower source that can lie. */
 class CachingSourceContractTest extends ChunkSourceContract {
-  MapSource lower;
+  FakeChunkSource lower;
 
   @Override
   protected ChunkSource newSource(Map<ChunkName, byte[]> chunks) {

@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.cache.Chunks;
 import dev.blocklift.cache.FetchStats;
-import dev.blocklift.cache.MapSource;
 import dev.blocklift.cache.tier.DiskTier;
 import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
+import dev.blocklift.store.FakeChunkSource;
+import dev.blocklift.store.Gate;
+import dev.blocklift.testing.Poll;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CachingSourceTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
   @TempDir Path tmp;
 
   private static CachingSource.Options timeout(Duration d) {
@@ -37,7 +40,7 @@ class CachingSourceTest {
 
   @Test
   void aMissIsFetchedVerifiedAndFilled() throws IOException {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     byte[] c = Chunks.random(1, 10_000);
     ChunkName n = store.add(c);
     MemoryTier mem = new MemoryTier(1 << 20);
@@ -45,7 +48,7 @@ class CachingSourceTest {
     assertArrayEquals(c, src.get(n).orElseThrow());
     assertTrue(mem.exists(n));
     assertArrayEquals(c, src.get(n).orElseThrow());
-    assertEquals(1, store.gets.get(), "the second read is a hit");
+    assertEquals(1, store.gets(), "the second read is a hit");
     FetchStats f = src.fetchStats();
     assertEquals(1, f.requests());
     assertEquals(1, f.fetches());
@@ -58,7 +61,7 @@ class CachingSourceTest {
 
   @Test
   void missingIsEmptyAndNotCached() throws IOException {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     MemoryTier mem = new MemoryTier(1 << 20);
     CachingSource src = new CachingSource(mem, store, timeout(Duration.ofSeconds(5)));
     ChunkName n = Chunks.name(Chunks.random(2, 10));
@@ -70,25 +73,25 @@ class CachingSourceTest {
 
   @Test
   void corruptBytesFromBelowAreNeverServedNorCached() {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     byte[] c = Chunks.random(3, 10_000);
     ChunkName n = store.add(c);
-    store.lie = true;
+    store.corruptReads(true);
     MemoryTier mem = new MemoryTier(1 << 20);
     CachingSource src = new CachingSource(mem, store, timeout(Duration.ofSeconds(5)));
     CorruptChunkException e = assertThrows(CorruptChunkException.class, () -> src.get(n));
     assertEquals(n, e.chunkName());
-    assertTrue(e.getMessage().contains("map-source"), e.getMessage());
+    assertTrue(e.getMessage().contains(store.describe()), e.getMessage());
     assertFalse(mem.exists(n));
     assertEquals(1, src.fetchStats().corrupt());
   }
 
   @Test
-  void aBlockedLowerSourceFailsTheReadWithinTheTimeout() {
-    MapSource store = new MapSource();
+  void aBlockedLowerSourceFailsTheReadWithinTheTimeout() throws Exception {
+    FakeChunkSource store = new FakeChunkSource();
     byte[] c = Chunks.random(4, 1000);
     ChunkName n = store.add(c);
-    store.gate = new CountDownLatch(1); // never opened: the store hangs
+    Gate hung = store.hold(); // never opened: the store hangs
     MemoryTier mem = new MemoryTier(1 << 20);
     CachingSource src = new CachingSource(mem, store, timeout(Duration.ofMillis(300)));
     assertTimeoutPreemptively(
@@ -100,22 +103,16 @@ class CachingSourceTest {
         });
     assertEquals(1, src.fetchStats().timeouts());
     // The abandoned fetch was interrupted, and once the store recovers reads work again.
-    store.gate = new CountDownLatch(0);
-    assertTimeoutPreemptively(
-        Duration.ofSeconds(10),
-        () -> {
-          while (store.interrupted.get() == 0) {
-            Thread.sleep(10);
-          }
-          assertArrayEquals(c, src.get(n).orElseThrow());
-        });
+    hung.awaitInterrupts(1, WAIT);
+    store.gate(Gate.opened());
+    assertArrayEquals(c, src.get(n).orElseThrow());
   }
 
   @Test
   void aHungStoreBehindTheWholeChainFailsInBoundedTime() throws IOException {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     ChunkName n = store.add(Chunks.random(13, 1000));
-    store.gate = new CountDownLatch(1);
+    Gate hung = store.hold();
     try (DiskTier disk = DiskTier.open(tmp.resolve("hung"), 1 << 20)) {
       TieredSource chain =
           TieredSource.of(
@@ -130,15 +127,15 @@ class CachingSourceTest {
           });
       assertFalse(disk.exists(n));
     } finally {
-      store.gate.countDown();
+      hung.open();
     }
   }
 
   @Test
   void aFailingLowerSourceFailsTheRead() {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     ChunkName n = store.add(Chunks.random(5, 100));
-    store.failure = new IOException("connection refused");
+    store.failWith(new IOException("connection refused"));
     CachingSource src =
         new CachingSource(new MemoryTier(1 << 20), store, timeout(Duration.ofSeconds(5)));
     IOException e = assertThrows(IOException.class, () -> src.get(n));
@@ -149,7 +146,7 @@ class CachingSourceTest {
   /** The worker-wide guarantee: many concurrent readers of one missing chunk, one store GET. */
   @Test
   void concurrentMissesThroughTheWholeChainMakeOneStoreRead() throws Exception {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     SplittableRandom rnd = new SplittableRandom(9);
     List<byte[]> chunks = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -157,7 +154,7 @@ class CachingSourceTest {
       chunks.add(c);
       store.add(c);
     }
-    store.gate = new CountDownLatch(1);
+    Gate gate = store.hold();
     try (DiskTier disk = DiskTier.open(tmp.resolve("disk"), 64L << 20)) {
       TieredSource chain =
           TieredSource.of(
@@ -172,14 +169,21 @@ class CachingSourceTest {
           ChunkName n = Chunks.name(chunks.get(i));
           results.add(ex.submit(() -> chain.get(n).orElseThrow()));
         }
-        Thread.sleep(300);
-        store.gate.countDown();
+        // Every reader is in a flight of the top level (one per chunk, the others joined) and
+        // each chunk's one store read is held: only now may the store answer.
+        CachingSource top = chain.levels().getFirst();
+        Poll.until(
+            WAIT,
+            "all " + readers + " readers in the top level's flights",
+            () -> top.fetchStats().coalesced() == readers - chunks.size());
+        gate.awaitHeld(chunks.size(), WAIT);
+        gate.open();
         for (int r = 0; r < readers; r++) {
           assertArrayEquals(chunks.get(which.get(r)), results.get(r).get());
         }
       }
-      assertEquals(chunks.size(), store.gets.get(), "one store read per unique chunk");
-      store.getsPerChunk.values().forEach(c -> assertEquals(1, c.get()));
+      assertEquals(chunks.size(), store.gets(), "one store read per unique chunk");
+      chunks.forEach(c -> assertEquals(1, store.gets(Chunks.name(c))));
       for (byte[] c : chunks) {
         assertTrue(disk.exists(Chunks.name(c)));
         assertTrue(chain.tiers().getFirst().exists(Chunks.name(c)));
@@ -195,7 +199,7 @@ class CachingSourceTest {
 
   @Test
   void aChunkInTheDiskTierFillsMemoryWithoutTouchingTheStore() throws IOException {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     byte[] c = Chunks.random(11, 5000);
     ChunkName n = Chunks.name(c);
     try (DiskTier disk = DiskTier.open(tmp.resolve("d2"), 1 << 20)) {
@@ -205,14 +209,14 @@ class CachingSourceTest {
           TieredSource.of(List.of(mem, disk), store, CachingSource.Options.defaults());
       assertArrayEquals(c, chain.get(n).orElseThrow());
       assertTrue(mem.exists(n));
-      assertEquals(0, store.gets.get());
+      assertEquals(0, store.gets());
       assertTrue(chain.exists(n));
     }
   }
 
   @Test
   void aFailingCacheTierDegradesToAMiss() throws IOException {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     byte[] c = Chunks.random(12, 5000);
     ChunkName n = store.add(c);
     try (DiskTier disk = DiskTier.open(tmp.resolve("bad-disk"), 1 << 20)) {
@@ -222,19 +226,19 @@ class CachingSourceTest {
       java.nio.file.Files.createDirectory(disk.path(n));
       CachingSource src = new CachingSource(disk, store, CachingSource.Options.defaults());
       assertArrayEquals(c, src.get(n).orElseThrow());
-      assertEquals(1, store.gets.get());
+      assertEquals(1, store.gets());
       assertTrue(src.tierErrors() >= 1);
     }
   }
 
   @Test
   void boundedFetchConcurrency() throws Exception {
-    MapSource store = new MapSource();
+    FakeChunkSource store = new FakeChunkSource();
     List<ChunkName> names = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       names.add(store.add(Chunks.random(100 + i, 100)));
     }
-    store.gate = new CountDownLatch(1);
+    Gate gate = store.hold();
     ExecutorService loaders = Executors.newVirtualThreadPerTaskExecutor();
     CachingSource src =
         new CachingSource(
@@ -246,15 +250,19 @@ class CachingSourceTest {
       for (ChunkName n : names) {
         fs.add(ex.submit(() -> src.get(n)));
       }
-      Thread.sleep(300);
-      assertEquals(3, store.gets.get(), "at most 3 store reads in flight");
-      store.gate.countDown();
+      // Three reads reach the store and are held there; the other 17 wait for a slot, so
+      // however long the store takes, no fourth read reaches it.
+      gate.awaitHeld(3, WAIT);
+      Poll.until(WAIT, "all 20 reads in flight", () -> src.inFlight() == names.size());
+      assertEquals(3, store.gets(), "at most 3 store reads in flight");
+      gate.open();
       for (Future<Optional<byte[]>> f : fs) {
         assertTrue(f.get().isPresent());
       }
     } finally {
       loaders.shutdownNow();
     }
-    assertEquals(20, store.gets.get());
+    assertEquals(20, store.gets());
+    assertEquals(3, store.maxInFlight());
   }
 }

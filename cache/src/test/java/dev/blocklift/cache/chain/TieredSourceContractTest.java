@@ -1,27 +1,25 @@
 package dev.blocklift.cache.chain;
 
-import dev.blocklift.cache.MapSource;
 import dev.blocklift.cache.tier.MemoryTier;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.store.ChunkSource;
 import dev.blocklift.store.ChunkSourceContract;
+import dev.blocklift.store.FakeChunkSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /** TieredSource keeps the ChunkSource contract over a lower source that can lie. */
 class TieredSourceContractTest extends ChunkSourceContract {
-  MapSource lower;
+  FakeChunkSource lower;
 
-  static MapSource lower(Map<ChunkName, byte[]> chunks) {
-    MapSource m = new MapSource();
-    chunks.values().forEach(m::add);
-    return m;
+  static FakeChunkSource lower(Map<ChunkName, byte[]> chunks) {
+    return FakeChunkSource.of(chunks);
   }
 
   /** The lower source starts returning flipped bytes: the chain must not pass them on. */
-  static boolean lie(MapSource lower) {
-    lower.lie = true;
+  static boolean lie(FakeChunkSource lower) {
+    lower.corruptReads(true);
     return true;
   }
 

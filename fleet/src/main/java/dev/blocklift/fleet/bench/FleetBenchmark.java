@@ -10,6 +10,8 @@ import dev.blocklift.fleet.node.NodeProcess;
 import dev.blocklift.fleet.node.ShardKey;
 import dev.blocklift.fleet.placement.Membership;
 import dev.blocklift.fleet.placement.NodeAddress;
+import dev.blocklift.store.FsyncPolicy;
+import dev.blocklift.store.local.LocalChunkStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -29,9 +31,9 @@ import org.HdrHistogram.Histogram;
 
 /*
  * Design: one run, one table. Six cache-node JVMs on 127.0.0.1 (started with --test-admin so one
- * node's added latency can be switched at run time without emptying it), an in-memory next tier,
- * and the fleet client in this JVM reading 512 KiB chunks one at a time (closed loop, so latency
- * is not queueing). For each layout (4+1 coding, single copy on rendezvous hashing):
+ * node's added latency can be switched at run time without emptying it), a local directory store
+ * as the next tier, and the fleet client in this JVM reading 512 KiB chunks one at a time (closed
+ * loop, so latency is not queueing). For each layout (4+1 coding, single copy on rendezvous hashing):
  *
  *   1. warm the fleet (every chunk read once from the store and filled, then once from the fleet);
  *   2. healthy: N random reads, latency histogram (HdrHistogram);
@@ -52,7 +54,7 @@ public final class FleetBenchmark {
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final List<byte[]> chunks = new ArrayList<>();
   private final List<ChunkName> names = new ArrayList<>();
-  private final InMemoryChunkSource store = new InMemoryChunkSource(0);
+  private LocalChunkStore store;
   private int restarts;
 
   FleetBenchmark(Path work, int nodeCount, int chunkCount, int reads, PrintStream out) {
@@ -86,6 +88,9 @@ public final class FleetBenchmark {
   }
 
   void run() throws Exception {
+    // The next tier is a local directory store: its reads come from the page cache, and the
+    // tables measure the fleet (warm reads never reach it).
+    store = new LocalChunkStore(work.resolve("store"), FsyncPolicy.NONE);
     for (int i = 0; i < nodeCount; i++) {
       nodes.add(start(i, 0));
     }
@@ -94,7 +99,9 @@ public final class FleetBenchmark {
       byte[] c = new byte[512 * 1024];
       r.nextBytes(c);
       chunks.add(c);
-      names.add(store.add(c));
+      ChunkName name = ChunkName.ofCiphertext(c);
+      store.putIfAbsent(name, c);
+      names.add(name);
     }
     List<String> rows = new ArrayList<>();
     rows.add(

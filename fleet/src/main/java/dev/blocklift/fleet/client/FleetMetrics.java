@@ -2,6 +2,7 @@ package dev.blocklift.fleet.client;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -18,14 +19,22 @@ public final class FleetMetrics {
   final LongAdder hedgesImmediate = new LongAdder();
   final LongAdder hedgesDelayed = new LongAdder();
   final LongAdder storeReads = new LongAdder();
-  final LongAdder storeReadsShared = new LongAdder();
   final LongAdder fills = new LongAdder();
   final LongAdder repairs = new LongAdder();
   final LongAdder fillsDropped = new LongAdder();
   final LongAdder fillErrors = new LongAdder();
   final LongAdder failedReads = new LongAdder();
+  private final LongSupplier storeReadsShared;
   private final ConcurrentHistogram latency =
       new ConcurrentHistogram(TimeUnit.SECONDS.toMicros(60), 3);
+
+  /**
+   * @param storeReadsShared misses that joined a store read already in flight (the single flight's
+   *     count, read live)
+   */
+  FleetMetrics(LongSupplier storeReadsShared) {
+    this.storeReadsShared = storeReadsShared;
+  }
 
   void recordLatency(long nanos) {
     latency.recordValue(Math.min(TimeUnit.SECONDS.toMicros(60), Math.max(1, nanos / 1000)));
@@ -100,7 +109,7 @@ public final class FleetMetrics {
         hedgesImmediate.sum(),
         hedgesDelayed.sum(),
         storeReads.sum(),
-        storeReadsShared.sum(),
+        storeReadsShared.getAsLong(),
         fills.sum(),
         repairs.sum(),
         fillsDropped.sum(),

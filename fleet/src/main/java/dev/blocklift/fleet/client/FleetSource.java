@@ -1,5 +1,6 @@
 package dev.blocklift.fleet.client;
 
+import dev.blocklift.cache.chain.SingleFlight;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.fleet.coding.Shard;
@@ -43,8 +44,9 @@ import java.util.function.Supplier;
  * returned are always the named bytes, whatever the nodes do.
  *
  * Miss (fewer than k valid shards within requestTimeout). The chunk is read from the next tier
- * with one shared fetch per chunk (concurrent misses wait for it) and at most maxStoreReads store
- * reads in flight overall, returned at once, and its n shards are PUT in the background. A hit
+ * with one shared fetch per chunk (the cache module's SingleFlight: concurrent misses wait for it,
+ * each for at most 2 x storeWait, and one that gives up fails no other) and at most maxStoreReads
+ * store reads in flight overall, returned at once, and its n shards are PUT in the background. A hit
  * that saw 404s (a node restarted empty, a new member) re-PUTs just those shards. Background work
  * is bounded by maxPendingFills; beyond it, fills are dropped and counted, never queued forever.
  *
@@ -59,13 +61,14 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
   private final ChunkSource next;
   private final ShardTransport transport;
   private final ShardCodec codec;
-  private final FleetMetrics metrics = new FleetMetrics();
+  private final FleetMetrics metrics;
   private final HedgeBudget budget;
   private final Semaphore storePermits;
   private final Semaphore fillPermits;
   private final ConcurrentHashMap<NodeAddress, Semaphore> inFlight = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<ChunkName, CompletableFuture<Optional<byte[]>>> storeFlights =
-      new ConcurrentHashMap<>();
+  private final ExecutorService storeReads = Executors.newVirtualThreadPerTaskExecutor();
+  private final SingleFlight<ChunkName, Optional<byte[]>> storeFlights =
+      new SingleFlight<>(storeReads);
   private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentHashMap<NodeAddress, Long> recentNotFound = new ConcurrentHashMap<>();
   private static final long WATCH_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -80,6 +83,7 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
     this.next = next;
     this.transport = transport;
     this.codec = new ShardCodec(config.dataShards(), config.parityShards());
+    this.metrics = new FleetMetrics(storeFlights::joins);
     this.budget = new HedgeBudget(config.hedgeRatio(), Math.max(1, config.parityShards() * 4));
     this.storePermits = new Semaphore(config.maxStoreReads(), true);
     this.fillPermits = new Semaphore(config.maxPendingFills());
@@ -165,6 +169,7 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     background.shutdownNow();
+    storeReads.shutdownNow();
     transport.close();
   }
 
@@ -497,13 +502,19 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
 
   // ---- the next tier ----------------------------------------------------------------------------
 
+  /**
+   * The next tier's answer for a fleet miss: one store read per chunk however many misses wait for
+   * it (the cache module's {@link SingleFlight}), each waiter bounded by twice {@code storeWait} (a
+   * permit wait of at most {@code storeWait}, then the read). Every caller gets its own copy.
+   */
   private Optional<byte[]> readNext(ChunkName name) throws IOException {
-    CompletableFuture<Optional<byte[]>> mine = new CompletableFuture<>();
-    CompletableFuture<Optional<byte[]>> existing = storeFlights.putIfAbsent(name, mine);
-    if (existing != null) {
-      metrics.storeReadsShared.increment();
-      return awaitShared(name, existing).map(byte[]::clone);
-    }
+    return storeFlights
+        .get(name, config.storeWait().multipliedBy(2), () -> readStore(name))
+        .map(byte[]::clone);
+  }
+
+  /** One store read under the store-read cap, verified, and filled into the fleet. */
+  private Optional<byte[]> readStore(ChunkName name) throws IOException {
     try {
       if (!storePermits.tryAcquire(config.storeWait().toNanos(), TimeUnit.NANOSECONDS)) {
         throw new IOException(
@@ -515,51 +526,22 @@ public final class FleetSource implements ChunkSource, AutoCloseable {
                 + config.storeWait()
                 + " (cache fleet cold or down?)");
       }
-      Optional<byte[]> r;
-      try {
-        metrics.storeReads.increment();
-        r = next.get(name);
-      } finally {
-        storePermits.release();
-      }
-      if (r.isPresent()) {
-        name.verify(r.get(), next.describe());
-        fill(name, r.get().clone());
-      }
-      mine.complete(r);
-      return r;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      InterruptedIOException io = new InterruptedIOException("interrupted waiting for the store");
-      mine.completeExceptionally(io);
-      throw io;
-    } catch (IOException | RuntimeException e) {
-      mine.completeExceptionally(e);
-      throw e;
-    } finally {
-      storeFlights.remove(name, mine);
+      throw new InterruptedIOException("interrupted waiting for the store");
     }
-  }
-
-  private Optional<byte[]> awaitShared(ChunkName name, CompletableFuture<Optional<byte[]>> f)
-      throws IOException {
+    Optional<byte[]> r;
     try {
-      return f.get(config.storeWait().toNanos() * 2, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for a shared store read of " + name);
-    } catch (TimeoutException e) {
-      throw new IOException("timed out waiting for a shared store read of chunk " + name, e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw new IOException(io.getMessage(), io);
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException("store read of chunk " + name + " failed", c);
+      metrics.storeReads.increment();
+      r = next.get(name);
+    } finally {
+      storePermits.release();
     }
+    if (r.isPresent()) {
+      name.verify(r.get(), next.describe());
+      fill(name, r.get().clone());
+    }
+    return r;
   }
 
   // ---- background fills

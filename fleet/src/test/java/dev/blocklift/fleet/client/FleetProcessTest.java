@@ -2,15 +2,17 @@ package dev.blocklift.fleet.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.core.ChunkName;
-import dev.blocklift.fleet.bench.InMemoryChunkSource;
 import dev.blocklift.fleet.coding.Shard;
 import dev.blocklift.fleet.coding.ShardCodec;
 import dev.blocklift.fleet.node.NodeProcess;
 import dev.blocklift.fleet.placement.Membership;
 import dev.blocklift.fleet.placement.NodeAddress;
+import dev.blocklift.store.FakeChunkSource;
+import dev.blocklift.testing.Poll;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,74 +25,47 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real fleet: six cache-node JVMs (plus one added later) on 127.0.0.1, the fleet client in this
- * JVM, and an in-memory next tier that counts its reads. The tests run in order on one fleet.
+ * A real fleet: six cache-node JVMs on 127.0.0.1, the fleet client in this JVM, and an in-memory
+ * next tier that counts its reads. Every test starts its own fleet and data and stops them, so no
+ * test depends on another's order or leftovers; every wait has a deadline, none is a fixed sleep.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetProcessTest {
   private static final long SEED = 20261123L;
   private static final int NODES = 6;
   private static final int CHUNKS = 48;
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final long FILLS_MILLIS = 30_000;
 
-  private Path dir;
-  private final List<NodeProcess> nodes = java.util.Collections.synchronizedList(new ArrayList<>());
+  @TempDir Path dir;
+  private final List<NodeProcess> nodes = Collections.synchronizedList(new ArrayList<>());
   private final Map<ChunkName, byte[]> data = new LinkedHashMap<>();
-  private final InMemoryChunkSource store = new InMemoryChunkSource(0);
+  private final FakeChunkSource store = new FakeChunkSource("store");
+  private final AtomicInteger restarts = new AtomicInteger();
   private Membership membership;
   private FleetSource fleet;
-  private final AtomicInteger restarts = new AtomicInteger();
 
-  @BeforeAll
-  void startFleet(@TempDir Path tmp) throws Exception {
-    this.dir = tmp;
-    List<Thread> starters = new ArrayList<>();
+  @BeforeEach
+  void startFleet() throws Exception {
     NodeProcess[] started = new NodeProcess[NODES];
-    ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-    for (int i = 0; i < NODES; i++) {
-      int idx = i;
-      starters.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      started[idx] =
-                          NodeProcess.start(
-                              dir.resolve("node" + idx), 0, NodeProcess.SMALL_JVM, List.of());
-                    } catch (IOException | RuntimeException e) {
-                      errors.add(e);
-                    }
-                  }));
-    }
-    for (Thread t : starters) {
-      t.join();
-    }
-    for (NodeProcess p : started) {
-      if (p != null) {
-        nodes.add(p);
-      }
-    }
-    if (!errors.isEmpty()) {
-      throw errors.peek();
-    }
+    inParallel(NODES, i -> started[i] = startNode(dir.resolve("node" + i), 0, List.of()));
+    nodes.addAll(List.of(started));
     membership = Membership.fixed(addresses());
     fleet =
         FleetSource.overHttp(
@@ -104,28 +79,64 @@ class FleetProcessTest {
     }
   }
 
-  @AfterAll
+  @AfterEach
   void stopFleet() throws Exception {
     if (fleet != null) {
       fleet.close();
     }
     for (NodeProcess p : nodes) {
-      p.kill();
+      if (p != null) {
+        p.kill();
+      }
     }
+  }
+
+  private interface NodeTask {
+    void run(int index) throws Exception;
+  }
+
+  /** Runs {@code task} for 0..n-1 on virtual threads; fails if any fails or outlasts WAIT. */
+  private static void inParallel(int n, NodeTask task) throws Exception {
+    List<Thread> threads = new ArrayList<>();
+    ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
+    for (int i = 0; i < n; i++) {
+      int idx = i;
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      task.run(idx);
+                    } catch (Exception e) {
+                      errors.add(e);
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      assertTrue(t.join(WAIT), "a node task still running after " + WAIT);
+    }
+    if (!errors.isEmpty()) {
+      throw errors.peek();
+    }
+  }
+
+  private static NodeProcess startNode(Path nodeDir, int port, List<String> args)
+      throws IOException {
+    return NodeProcess.start(nodeDir, port, NodeProcess.SMALL_JVM, args);
   }
 
   private List<NodeAddress> addresses() {
     return nodes.stream().map(NodeProcess::address).toList();
   }
 
+  /** Kills node {@code i} and starts an empty one on its port with {@code args}. */
   private NodeProcess restart(int i, List<String> args) throws Exception {
     NodeProcess old = nodes.get(i);
     old.kill();
     NodeProcess p =
-        NodeProcess.start(
+        startNode(
             dir.resolve("node" + i + "-r" + restarts.incrementAndGet()),
             old.address().port(),
-            NodeProcess.SMALL_JVM,
             args);
     nodes.set(i, p);
     return p;
@@ -141,29 +152,52 @@ class FleetProcessTest {
     return fleet.metrics().snapshot().minus(before);
   }
 
-  @Test
-  @Order(1)
-  void allChunksReadBackByteIdentical() throws Exception {
+  /** Fills the fleet from the store (one cold pass) and checks that it then serves every chunk. */
+  private void warm() throws Exception {
     FleetMetrics.Snapshot cold = readAll();
     assertEquals(CHUNKS, cold.misses(), cold.toString());
-    assertEquals(CHUNKS, store.reads());
-    assertTrue(fleet.awaitFills(30_000));
+    assertTrue(fleet.awaitFills(FILLS_MILLIS), "fills still pending after " + FILLS_MILLIS + " ms");
     FleetMetrics.Snapshot warm = readAll();
     assertEquals(CHUNKS, warm.hits(), warm.toString());
-    assertEquals(CHUNKS, store.reads(), "a warm fleet reads nothing from the store");
+  }
+
+  /**
+   * Reads passes until {@code node} holds {@code expected} shards (repairs follow the 404s reads
+   * happen to see before they have k shards, so this takes a few passes), each pass all hits.
+   */
+  private long refill(NodeAddress node, long expected) throws Exception {
+    long stored = storedShards(node);
+    for (int pass = 0; pass < 4 && stored < expected; pass++) {
+      FleetMetrics.Snapshot d = readAll();
+      assertEquals(CHUNKS, d.hits(), d.toString());
+      assertTrue(fleet.awaitFills(FILLS_MILLIS));
+      stored = storedShards(node);
+    }
+    return stored;
+  }
+
+  @Test
+  void aColdFleetFillsFromTheStoreThenServesEveryChunkByteIdentical() throws Exception {
+    FleetMetrics.Snapshot cold = readAll();
+    assertEquals(CHUNKS, cold.misses(), cold.toString());
+    assertEquals(CHUNKS, store.gets());
+    assertTrue(fleet.awaitFills(FILLS_MILLIS));
+    FleetMetrics.Snapshot warm = readAll();
+    assertEquals(CHUNKS, warm.hits(), warm.toString());
+    assertEquals(CHUNKS, store.gets(), "a warm fleet reads nothing from the store");
     assertEquals(0, warm.corruptShards());
   }
 
   @Test
-  @Order(2)
   void killNineInTheMiddleOfAReadLoopCostsNothing() throws Exception {
+    warm();
     List<ChunkName> names = new ArrayList<>(data.keySet());
     AtomicInteger done = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
+    AtomicBoolean stop = new AtomicBoolean();
     ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-    int perThread = 2 * CHUNKS;
     FleetMetrics.Snapshot before = fleet.metrics().snapshot();
-    long storeBefore = store.reads();
+    int storeBefore = store.gets();
     List<Thread> readers = new ArrayList<>();
     for (int t = 0; t < 2; t++) {
       int offset = t * 17;
@@ -171,11 +205,11 @@ class FleetProcessTest {
           Thread.ofVirtual()
               .start(
                   () -> {
-                    for (int i = 0; i < perThread; i++) {
+                    for (int i = 0; !stop.get(); i++) {
                       ChunkName n = names.get((i + offset) % names.size());
                       try {
                         byte[] got = fleet.get(n).orElseThrow();
-                        if (!java.util.Arrays.equals(got, data.get(n))) {
+                        if (!Arrays.equals(got, data.get(n))) {
                           failures.incrementAndGet();
                           problems.add("wrong bytes for " + n);
                         }
@@ -187,81 +221,65 @@ class FleetProcessTest {
                     }
                   }));
     }
-    while (done.get() < perThread) {
-      Thread.sleep(5);
-    }
+    // The readers loop until told to stop: the kill lands between reads done before it and
+    // reads done after it, whatever the machine's speed.
+    Poll.until(WAIT, "a pass of reads before the kill", () -> done.get() >= CHUNKS);
     NodeProcess victim = nodes.get(2);
     victim.kill(); // SIGKILL, mid-loop
-    assertTrue(!victim.isAlive());
+    assertFalse(victim.isAlive());
     int atKill = done.get();
+    Poll.until(WAIT, "two passes of reads after the kill", () -> done.get() >= atKill + 2 * CHUNKS);
+    stop.set(true);
     for (Thread t : readers) {
-      t.join();
+      assertTrue(t.join(WAIT), "a reader still running after " + WAIT);
     }
     FleetMetrics.Snapshot d = fleet.metrics().snapshot().minus(before);
-    System.out.printf("kill -9 after %d of %d reads: %s%n", atKill, 2 * perThread, d);
+    System.out.printf("kill -9 after %d of %d reads: %s%n", atKill, done.get(), d);
     assertEquals(0, failures.get(), "failed reads: " + problems);
-    assertEquals(2L * perThread, d.hits(), "hit rate must stay 100%: " + d);
+    assertEquals(done.get(), d.hits(), "hit rate must stay 100%: " + d);
     assertEquals(0, d.misses());
-    assertEquals(storeBefore, store.reads());
-    assertTrue(atKill < 2 * perThread, "the kill happened while reads were running");
+    assertEquals(storeBefore, store.gets());
   }
 
   @Test
-  @Order(3)
-  void nodesRestartedEmptyRefill() throws Exception {
-    // The killed node comes back empty: reads still hit, and repair its missing shards.
-    // Repair is driven by reads that see its 404 before they have k shards, so give it passes.
+  void aNodeRestartedEmptyIsRefilledWithItsShare() throws Exception {
+    warm();
+    // The node comes back empty: reads still hit, and repair its missing shards.
     NodeProcess back = restart(2, List.of());
     long expected = expectedShardsOn(back.address());
-    long stored = 0;
-    for (int pass = 0; pass < 4 && stored < expected; pass++) {
-      FleetMetrics.Snapshot d = readAll();
-      assertEquals(CHUNKS, d.hits(), d.toString());
-      assertTrue(fleet.awaitFills(30_000));
-      stored = storedShards(back.address());
-    }
-    assertEquals(expected, stored, "the restarted node is refilled with its share");
-    // The whole fleet restarted empty: every chunk misses once, is refilled, then hits.
-    List<Thread> restarts = new ArrayList<>();
-    ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-    for (int i = 0; i < NODES; i++) {
-      int idx = i;
-      restarts.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      restart(idx, List.of());
-                    } catch (Exception e) {
-                      errors.add(e);
-                    }
-                  }));
-    }
-    for (Thread t : restarts) {
-      t.join();
-    }
-    assertTrue(errors.isEmpty(), errors.toString());
-    long storeBefore = store.reads();
+    assertEquals(expected, refill(back.address(), expected), "the restarted node's share");
+  }
+
+  @Test
+  void aWholeFleetRestartedEmptyMissesOnceThenHits() throws Exception {
+    warm();
+    inParallel(NODES, i -> restart(i, List.of()));
+    int storeBefore = store.gets();
     FleetMetrics.Snapshot cold = readAll();
     assertEquals(CHUNKS, cold.misses(), cold.toString());
-    assertEquals(storeBefore + CHUNKS, store.reads());
-    assertTrue(fleet.awaitFills(30_000));
+    assertEquals(storeBefore + CHUNKS, store.gets());
+    assertTrue(fleet.awaitFills(FILLS_MILLIS));
     FleetMetrics.Snapshot warm = readAll();
     assertEquals(CHUNKS, warm.hits(), warm.toString());
   }
 
   @Test
-  @Order(4)
-  void aSlowNodeOrACorruptingNodeDoesNotChangeResults() throws Exception {
+  void aSlowNodeDoesNotChangeResults() throws Exception {
+    warm();
     restart(0, List.of("--test-delay", "300ms"));
     FleetMetrics.Snapshot slow = readAll();
     assertEquals(CHUNKS, slow.hits(), "slow node: " + slow);
     assertEquals(0, slow.failedReads());
-    // Back to normal speed but corrupting every GET answer (after repairs filled it).
+  }
+
+  @Test
+  void aCorruptingNodeDoesNotChangeResults() throws Exception {
+    warm();
+    // Corrupting every GET answer (once repairs have filled it).
     restart(0, List.of("--test-corrupt-rate", "1.0"));
     for (int pass = 0; pass < 3; pass++) {
       readAll();
-      assertTrue(fleet.awaitFills(30_000));
+      assertTrue(fleet.awaitFills(FILLS_MILLIS));
     }
     FleetMetrics.Snapshot corrupt = readAll();
     System.out.println("corrupting node: " + corrupt);
@@ -271,32 +289,19 @@ class FleetProcessTest {
     assertTrue(
         counter(metrics, "blocklift_node_test_corrupted_total") >= corrupt.corruptShards(),
         metrics);
-    restart(0, List.of());
-    for (int pass = 0; pass < 3; pass++) {
-      readAll();
-      assertTrue(fleet.awaitFills(30_000));
-    }
   }
 
   @Test
-  @Order(5)
   void anAddedNodeTakesItsShare() throws Exception {
-    NodeProcess added =
-        NodeProcess.start(dir.resolve("node-added"), 0, NodeProcess.SMALL_JVM, List.of());
+    warm();
+    NodeProcess added = startNode(dir.resolve("node-added"), 0, List.of());
     nodes.add(added);
     membership.set(addresses());
     FleetMetrics.Snapshot first = readAll();
     assertEquals(0, first.failedReads());
-    assertTrue(fleet.awaitFills(30_000));
+    assertTrue(fleet.awaitFills(FILLS_MILLIS));
     long expected = expectedShardsOn(added.address());
-    long stored = storedShards(added.address());
-    // Repairs follow the 404s reads happen to see before they have k shards: allow passes.
-    for (int pass = 0; pass < 4 && stored < expected; pass++) {
-      FleetMetrics.Snapshot again = readAll();
-      assertEquals(CHUNKS, again.hits(), again.toString());
-      assertTrue(fleet.awaitFills(30_000));
-      stored = storedShards(added.address());
-    }
+    long stored = refill(added.address(), expected);
     System.out.printf(
         "added node: first pass %s; holds %d shards, its share is %d%n", first, stored, expected);
     assertEquals(expected, stored, "the added node holds exactly its share after repair");
@@ -304,8 +309,8 @@ class FleetProcessTest {
   }
 
   @Test
-  @Order(6)
   void garbageRequestsGetClear4xxAndTheNodeKeepsServing() throws Exception {
+    warm();
     NodeAddress node = nodes.get(3).address();
     assertTrue(raw(node, "\u0000\u0001garbage\r\n\r\n").startsWith("HTTP/1.1 400"));
     assertTrue(
@@ -361,7 +366,7 @@ class FleetProcessTest {
     assertTrue(counter(metrics, "blocklift_node_put_rejected_total{reason=\"checksum\"}") >= 2);
     assertTrue(counter(metrics, "blocklift_node_bad_requests_total") >= 3, metrics);
     assertTrue(metrics.contains("blocklift_node_request_seconds_bucket{method=\"GET\",le="));
-    // and the fleet still reads everything
+    // and the fleet still reads everything from its nodes
     assertEquals(CHUNKS, readAll().hits());
   }
 
