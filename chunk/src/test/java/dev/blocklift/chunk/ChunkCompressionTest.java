@@ -125,6 +125,22 @@ class ChunkCompressionTest {
   }
 
   @Test
+  void aKnownPlaintextAlwaysGetsTheSameName() {
+    // vector 05 of docs/chunk-format.md, pinned here too: 512 KiB of 0x01, salt 00 01 .. 1f
+    byte[] salt = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      salt[i] = (byte) i;
+    }
+    byte[] p = new byte[L];
+    Arrays.fill(p, (byte) 1);
+    EncryptedChunk e = ConvergentEncryption.encrypt(Salt.of(salt), p, Compression.ZSTD);
+    assertEquals(
+        ChunkName.of("e6f4dd5385529ceec32f9019c41b66ccfd765fe9f81f4093de1839c60c8e5b58"), e.name());
+    assertEquals(63, e.storedLength());
+    assertTrue(e.compressed());
+  }
+
+  @Test
   void theSameInputGivesTheSameBytesOnEveryThreadAndCall() throws Exception {
     List<byte[]> inputs = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
