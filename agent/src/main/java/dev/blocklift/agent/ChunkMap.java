@@ -25,9 +25,12 @@ public interface ChunkMap {
   Optional<ChunkName> chunk(int index);
 
   /**
-   * Verifies {@code ciphertext} against the chunk's name, decrypts and authenticates it.
+   * Verifies {@code ciphertext} (the chunk as stored) against the chunk's name, decrypts and
+   * authenticates it, and decompresses it if it was stored compressed; the result is exactly {@link
+   * #chunkLength} bytes.
    *
-   * @throws dev.blocklift.core.CorruptChunkException if the name or the GCM tag does not match
+   * @throws dev.blocklift.core.CorruptChunkException if the name or the GCM tag does not match, or
+   *     the frame would not give exactly the chunk's bytes
    */
   byte[] decrypt(int index, byte[] ciphertext);
 

@@ -15,7 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * A read-only device over an image's chunk map: a read is split at chunk boundaries; a hole reads
  * as zeros without any fetch; any other chunk is fetched through the shared {@link ChunkFetcher}
- * (tiers, single flight, timeout), verified and decrypted by the {@link ChunkMap}, and copied out.
+ * (tiers, single flight, timeout), verified, decrypted and (if stored compressed) decompressed by
+ * the {@link ChunkMap}, and copied out.
  *
  * <p>Plaintext lives only here: an LRU of decrypted chunks ({@link PlaintextCache}, private to the
  * device or shared by a worker's devices, bounded in bytes), so a run of small reads in one chunk
@@ -260,7 +261,10 @@ public final class LazyDevice implements BlockDevice {
     return decryptions.joins();
   }
 
-  /** Ciphertext bytes this device fetched. */
+  /**
+   * Bytes this device fetched as they crossed the tiers: stored chunks (compressed, framed and
+   * encrypted), not the plaintext they decrypt to.
+   */
   public long fetchedBytes() {
     return fetchedBytes.sum();
   }

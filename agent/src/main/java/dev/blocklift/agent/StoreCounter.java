@@ -47,7 +47,7 @@ public final class StoreCounter implements ChunkSource {
     return gets.sum();
   }
 
-  /** Bytes the store returned. */
+  /** Bytes the store returned: stored chunks (compressed and encrypted), not plaintext. */
   public long bytes() {
     return bytes.sum();
   }

@@ -13,9 +13,11 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Single-thread (per core) throughput of the chunk crypto on this CPU, after a warm-up, over 512
  * KiB chunks: raw SHA-256, raw AES-256-GCM encryption (64 KiB {@code update} slices), convergent
- * encryption (key + encrypt + name, {@link ConvergentEncryption#encrypt}) and verified decryption
- * (name + GCM, {@link ConvergentEncryption#decrypt}). Used by bench/ as the ceiling a conversion is
- * compared against.
+ * encryption (key + zstd attempt + frame + encrypt + name, {@link ConvergentEncryption#encrypt})
+ * and verified decryption (name + GCM + frame, {@link ConvergentEncryption#decrypt}) of a random
+ * (incompressible, so stored raw) chunk, and the same two of a compressible chunk (random nibbles:
+ * stored zstd at about half its size). Used by bench/ as the ceiling a conversion is compared
+ * against.
  *
  * <p>{@code java -cp ... dev.blocklift.chunk.ChunkCryptoBench [--warmup SECONDS] [--seconds
  * SECONDS] [--json]}
@@ -25,16 +27,23 @@ public final class ChunkCryptoBench {
 
   /** Throughputs in MB (10^6 bytes of plaintext) per CPU-second of one thread. */
   public record Results(
-      double sha256MBps, double aesGcmMBps, double convergentEncryptMBps, double decryptMBps) {
+      double sha256MBps,
+      double aesGcmMBps,
+      double convergentEncryptMBps,
+      double decryptMBps,
+      double zstdEncryptMBps,
+      double zstdDecryptMBps) {
     public String toJson() {
       return String.format(
           Locale.ROOT,
           "{\"sha256MBps\":%.1f,\"aesGcmMBps\":%.1f,\"convergentEncryptMBps\":%.1f,"
-              + "\"decryptMBps\":%.1f}",
+              + "\"decryptMBps\":%.1f,\"zstdEncryptMBps\":%.1f,\"zstdDecryptMBps\":%.1f}",
           sha256MBps,
           aesGcmMBps,
           convergentEncryptMBps,
-          decryptMBps);
+          decryptMBps,
+          zstdEncryptMBps,
+          zstdDecryptMBps);
     }
 
     @Override
@@ -42,11 +51,14 @@ public final class ChunkCryptoBench {
       return String.format(
           Locale.ROOT,
           "SHA-256 %.0f MB/s, AES-256-GCM %.0f MB/s, key+encrypt+name %.0f MB/s,"
-              + " verify+decrypt %.0f MB/s (per CPU-second of one core, 512 KiB chunks)",
+              + " verify+decrypt %.0f MB/s; compressible chunk: encrypt %.0f MB/s,"
+              + " decrypt %.0f MB/s (per CPU-second of one core, 512 KiB chunks)",
           sha256MBps,
           aesGcmMBps,
           convergentEncryptMBps,
-          decryptMBps);
+          decryptMBps,
+          zstdEncryptMBps,
+          zstdDecryptMBps);
     }
   }
 
@@ -57,7 +69,12 @@ public final class ChunkCryptoBench {
     byte[] p = new byte[CHUNK];
     new SplittableRandom(1).nextBytes(p);
     Salt salt = Salt.of(java.util.Arrays.copyOf(p, 32));
-    EncryptedChunk e = ConvergentEncryption.encrypt(salt, p);
+    EncryptedChunk e = ConvergentEncryption.encrypt(salt, p, Compression.ZSTD);
+    byte[] q = new byte[CHUNK];
+    for (int i = 0; i < CHUNK; i++) {
+      q[i] = (byte) (p[i] & 0x0f);
+    }
+    EncryptedChunk z = ConvergentEncryption.encrypt(salt, q, Compression.ZSTD);
 
     Runnable sha =
         () -> {
@@ -90,15 +107,24 @@ public final class ChunkCryptoBench {
             throw new IllegalStateException(x);
           }
         };
-    Runnable convergent = () -> sink(ConvergentEncryption.encrypt(salt, p).ciphertext()[0]);
-    Runnable decrypt =
-        () ->
-            sink(ConvergentEncryption.decrypt(e.name(), e.key(), salt, e.ciphertext(), "bench")[0]);
+    Runnable convergent =
+        () -> sink(ConvergentEncryption.encrypt(salt, p, Compression.ZSTD).ciphertext()[0]);
+    Runnable decrypt = () -> sink(decrypt(e, salt)[0]);
+    Runnable zstdEncrypt =
+        () -> sink(ConvergentEncryption.encrypt(salt, q, Compression.ZSTD).ciphertext()[0]);
+    Runnable zstdDecrypt = () -> sink(decrypt(z, salt)[0]);
     return new Results(
         measure(sha, warmup, measure),
         measure(gcm, warmup, measure),
         measure(convergent, warmup, measure),
-        measure(decrypt, warmup, measure));
+        measure(decrypt, warmup, measure),
+        measure(zstdEncrypt, warmup, measure),
+        measure(zstdDecrypt, warmup, measure));
+  }
+
+  private static byte[] decrypt(EncryptedChunk e, Salt salt) {
+    return ConvergentEncryption.decrypt(
+        ChunkFormat.CURRENT, e.name(), e.key(), salt, e.ciphertext(), CHUNK, "bench");
   }
 
   private static final java.util.concurrent.atomic.AtomicLong SINK =

@@ -13,14 +13,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A parsed manifest, format version 1 (docs/manifest.md). Everything here is the <em>public</em>
- * part, readable without keys (garbage collection, {@code inspect}, fetch planning). It is not
- * authenticated until {@link OpenedManifest#open} unseals the key table, whose AES-GCM tag binds
- * the SHA-256 of the public part, so never trust it for reading plaintext without opening.
+ * A parsed manifest, format version 2 or 1 (docs/manifest.md): the same layout, but chunks of a
+ * version 2 manifest are in chunk format 1 (framed, maybe compressed) and those of version 1 in
+ * chunk format 0 ({@link #chunkFormat()}). Everything here is the <em>public</em> part, readable
+ * without keys (garbage collection, {@code inspect}, fetch planning). It is not authenticated until
+ * {@link OpenedManifest#open} unseals the key table, whose AES-GCM tag binds the SHA-256 of the
+ * public part, so never trust it for reading plaintext without opening.
  *
  * <pre>
  * public part                                        sealed section
- *   magic "BLIFTMAN" | u16 version=1 | u16 flags=0     magic "SEAL" | string16 tenant
+ *   magic "BLIFTMAN" | u16 version=2 | u16 flags=0     magic "SEAL" | string16 tenant
  *   string16 image digest | u32 len + config JSON      u32 len + wrapped data key
  *   u32 chunk size | u64 device size                   12-byte nonce
  *   string16 salt root id | u32 chunk count            u32 len + AES-256-GCM(data key, nonce,
@@ -34,13 +36,20 @@ import java.util.Set;
 public final class Manifest {
   static final byte[] MAGIC = "BLIFTMAN".getBytes(StandardCharsets.US_ASCII);
   static final byte[] SEAL_MAGIC = "SEAL".getBytes(StandardCharsets.US_ASCII);
-  public static final int FORMAT_VERSION = 1;
+
+  /** The version new manifests are written in. */
+  public static final int FORMAT_VERSION = ChunkFormat.CURRENT.manifestVersion();
+
+  /** The oldest version still read. */
+  public static final int OLDEST_READABLE_VERSION = 1;
+
   static final int MAX_CONFIG_BYTES = 16 * 1024 * 1024;
   static final int MAX_WRAPPED_KEY_BYTES = 64 * 1024;
   static final int NONCE_BYTES = 12;
   static final int NAME_BYTES = 32;
 
   private final byte[] bytes;
+  private final int version;
   private final int publicLength;
   private final Digest imageDigest;
   private final byte[] imageConfigJson;
@@ -61,13 +70,20 @@ public final class Manifest {
     if (!Arrays.equals(r.bytes(MAGIC.length, "magic"), MAGIC)) {
       throw r.bad("magic", "is not \"BLIFTMAN\": not a blocklift manifest");
     }
-    int version = r.u16("version");
-    if (version != FORMAT_VERSION) {
-      throw r.bad("version", "is " + version + "; this blocklift reads version " + FORMAT_VERSION);
+    this.version = r.u16("version");
+    if (version < OLDEST_READABLE_VERSION || version > FORMAT_VERSION) {
+      throw r.bad(
+          "version",
+          "is "
+              + version
+              + "; this blocklift reads versions "
+              + OLDEST_READABLE_VERSION
+              + " to "
+              + FORMAT_VERSION);
     }
     int flags = r.u16("flags");
     if (flags != 0) {
-      throw r.bad("flags", "is " + flags + ", must be 0 in version 1");
+      throw r.bad("flags", "is " + flags + ", must be 0 in version " + version);
     }
     String digest = r.string16("image digest");
     try {
@@ -157,8 +173,14 @@ public final class Manifest {
     return Digest.sha256(bytes);
   }
 
+  /** The manifest's version, as stored: 2, or 1 for manifests written before chunk format 1. */
   public int formatVersion() {
-    return FORMAT_VERSION;
+    return version;
+  }
+
+  /** The format of this manifest's chunks (its version says which). */
+  public ChunkFormat chunkFormat() {
+    return ChunkFormat.ofManifestVersion(version);
   }
 
   public Digest imageDigest() {
@@ -256,7 +278,9 @@ public final class Manifest {
 
   @Override
   public String toString() {
-    return "Manifest[image="
+    return "Manifest[v"
+        + version
+        + ", image="
         + imageDigest
         + ", chunks="
         + chunks.length

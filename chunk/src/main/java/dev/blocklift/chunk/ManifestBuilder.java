@@ -19,11 +19,14 @@ import javax.crypto.spec.SecretKeySpec;
  * var b = new ManifestBuilder(digest, configJson, ChunkSize.DEFAULT, deviceSize, root.id(), salt);
  * for (Chunk c : chunker) {            // encryption and upload in parallel
  *   if (c.isHole()) b.hole(c.index());
- *   else { EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext()); store(e);
+ *   else { EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext(), ZSTD); store(e);
  *          b.chunk(c.index(), e); }
  * }
  * byte[] manifest = b.seal(keyService, tenant);   // then publish atomically
  * }</pre>
+ *
+ * <p>It writes manifests of version {@link Manifest#FORMAT_VERSION}, whose chunks must be in {@link
+ * ChunkFormat#CURRENT} (what {@link ConvergentEncryption#encrypt} writes).
  */
 public final class ManifestBuilder {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -34,6 +37,7 @@ public final class ManifestBuilder {
   private final long deviceSize;
   private final String saltRootId;
   private final Salt salt;
+  private final ChunkFormat chunkFormat;
   private final ChunkName[] names;
   private final ChunkKey[] keys;
   private final boolean[] recorded;
@@ -46,6 +50,19 @@ public final class ManifestBuilder {
       long deviceSize,
       String saltRootId,
       Salt salt) {
+    this(
+        imageDigest, imageConfigJson, chunkSize, deviceSize, saltRootId, salt, ChunkFormat.CURRENT);
+  }
+
+  /** A builder of a manifest whose chunks are in {@code chunkFormat} (tests of old manifests). */
+  ManifestBuilder(
+      Digest imageDigest,
+      byte[] imageConfigJson,
+      ChunkSize chunkSize,
+      long deviceSize,
+      String saltRootId,
+      Salt salt,
+      ChunkFormat chunkFormat) {
     SaltRoot.checkId(saltRootId);
     if (imageConfigJson.length > Manifest.MAX_CONFIG_BYTES) {
       throw new IllegalArgumentException(
@@ -57,6 +74,7 @@ public final class ManifestBuilder {
     this.deviceSize = deviceSize;
     this.saltRootId = saltRootId;
     this.salt = salt;
+    this.chunkFormat = chunkFormat;
     int count = chunkSize.chunkCount(deviceSize);
     this.names = new ChunkName[count];
     this.keys = new ChunkKey[count];
@@ -108,7 +126,7 @@ public final class ManifestBuilder {
       }
     }
     BinaryWriter w = new BinaryWriter(256 + imageConfigJson.length + names.length + data * 32);
-    w.bytes(Manifest.MAGIC).u16(Manifest.FORMAT_VERSION).u16(0);
+    w.bytes(Manifest.MAGIC).u16(chunkFormat.manifestVersion()).u16(0);
     w.string16(imageDigest.toString());
     w.u32(imageConfigJson.length).bytes(imageConfigJson);
     w.u32(chunkSize.bytes()).u64(deviceSize);

@@ -106,8 +106,9 @@ public final class OpenedManifest {
   }
 
   /**
-   * Decrypts chunk {@code index}: verifies {@code ciphertext} against the chunk's name, then the
-   * GCM tag, then the plaintext length.
+   * Decrypts chunk {@code index}, in the manifest's {@link Manifest#chunkFormat() chunk format}:
+   * verifies {@code ciphertext} against the chunk's name, then the GCM tag, then decodes the frame
+   * (decompressing at most the chunk's length) and checks the plaintext length.
    *
    * @throws CorruptChunkException if any check fails
    * @throws IllegalArgumentException if {@code index} is a hole (holes are zeros, never fetched)
@@ -121,10 +122,17 @@ public final class OpenedManifest {
                     new IllegalArgumentException(
                         "chunk " + index + " is a hole: read zeros, do not fetch it"));
     String where = "chunk " + index + " of image " + manifest.imageDigest();
-    byte[] plain =
-        ConvergentEncryption.decrypt(name, key(index).orElseThrow(), salt, ciphertext, where);
     int expected = manifest.chunkLength(index);
-    if (plain.length != expected) {
+    byte[] plain =
+        ConvergentEncryption.decrypt(
+            manifest.chunkFormat(),
+            name,
+            key(index).orElseThrow(),
+            salt,
+            ciphertext,
+            expected,
+            where);
+    if (plain.length != expected) { // the decoder guarantees it; checked again at the boundary
       throw new CorruptChunkException(
           name, where, "decrypted to " + plain.length + " bytes, expected " + expected);
     }

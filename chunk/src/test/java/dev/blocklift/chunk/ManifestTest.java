@@ -42,6 +42,11 @@ class ManifestTest {
   record Image(byte[][] plain, byte[][] cipher, byte[] manifest, Salt salt) {}
 
   Image image(long seed, int chunks, long deviceSize) {
+    return image(seed, chunks, deviceSize, ChunkFormat.CURRENT);
+  }
+
+  /** An image whose chunks are in {@code format}; about a third of them compress. */
+  Image image(long seed, int chunks, long deviceSize, ChunkFormat format) {
     SplittableRandom r = new SplittableRandom(seed);
     ChunkSize cs = ChunkSize.of(64 * 1024);
     byte[] s = new byte[32];
@@ -49,7 +54,7 @@ class ManifestTest {
     Salt salt = Salt.of(s);
     byte[][] plain = new byte[chunks][];
     byte[][] cipher = new byte[chunks][];
-    ManifestBuilder b = new ManifestBuilder(DIGEST, CONFIG, cs, deviceSize, "root-1", salt);
+    ManifestBuilder b = new ManifestBuilder(DIGEST, CONFIG, cs, deviceSize, "root-1", salt, format);
     // record in a shuffled order, as parallel workers would
     Integer[] order = new Integer[chunks];
     Arrays.setAll(order, i -> i);
@@ -66,10 +71,18 @@ class ManifestTest {
       }
       byte[] p = new byte[cs.lengthOf(i, deviceSize)];
       r.nextBytes(p);
+      if (r.nextInt(3) == 0) {
+        for (int k = 0; k < p.length; k++) {
+          p[k] &= 0x0f;
+        }
+      }
       if (i == 1 && chunks > 2) {
         p = plain[0] != null ? plain[0] : p; // sometimes a duplicate chunk
       }
-      EncryptedChunk e = ConvergentEncryption.encrypt(salt, p);
+      EncryptedChunk e =
+          format == ChunkFormat.V0
+              ? ConvergentEncryption.encryptV0(salt, p, 0, p.length)
+              : ConvergentEncryption.encrypt(salt, p, Compression.ZSTD);
       plain[i] = p;
       cipher[i] = e.ciphertext();
       b.chunk(i, e);
@@ -85,7 +98,9 @@ class ManifestTest {
     Image img = image(seed, chunks, size);
 
     Manifest m = Manifest.parse(img.manifest()); // public part: no keys needed
+    assertEquals(2, Manifest.FORMAT_VERSION);
     assertEquals(Manifest.FORMAT_VERSION, m.formatVersion());
+    assertEquals(ChunkFormat.V1, m.chunkFormat());
     assertEquals(DIGEST, m.imageDigest());
     assertArrayEquals(CONFIG, m.imageConfigJson());
     assertEquals(65536, m.chunkSize());
@@ -111,6 +126,44 @@ class ManifestTest {
         assertArrayEquals(img.plain()[i], o.decrypt(i, img.cipher()[i]), "seed " + seed);
       }
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {11, 12})
+  void versionOneManifestsAndTheirUncompressedChunksStillRead(long seed) {
+    int chunks = 9;
+    long size = chunks * 65536L - 333;
+    Image old = image(seed, chunks, size, ChunkFormat.V0);
+    Manifest m = Manifest.parse(old.manifest());
+    assertEquals(1, m.formatVersion());
+    assertEquals(ChunkFormat.V0, m.chunkFormat());
+    OpenedManifest o = OpenedManifest.open(old.manifest(), keys, tenant);
+    for (int i = 0; i < chunks; i++) {
+      if (old.plain()[i] != null) {
+        assertEquals(old.plain()[i].length + 16, old.cipher()[i].length);
+        assertArrayEquals(old.plain()[i], o.decrypt(i, old.cipher()[i]), "seed " + seed);
+      }
+    }
+    // the same image converted again: a version 2 manifest, other names, same keys
+    Image again = image(seed, chunks, size, ChunkFormat.V1);
+    OpenedManifest o2 = OpenedManifest.open(again.manifest(), keys, tenant);
+    for (int i = 0; i < chunks; i++) {
+      if (old.plain()[i] != null) {
+        assertEquals(o.key(i), o2.key(i), "K = SHA-256(salt ‖ P) in both formats");
+        assertTrue(!o.manifest().chunk(i).equals(o2.manifest().chunk(i)));
+        int index = i;
+        assertThrows(CorruptChunkException.class, () -> o2.decrypt(index, old.cipher()[index]));
+      }
+    }
+  }
+
+  @Test
+  void aManifestOfAnUnknownVersionIsRefusedWithTheVersionsRead() {
+    byte[] t = image(13, 2, 2 * 65536).manifest();
+    t[9] = 3;
+    CorruptDataException e = assertThrows(CorruptDataException.class, () -> Manifest.parse(t));
+    assertTrue(
+        e.getMessage().contains("is 3; this blocklift reads versions 1 to 2"), e.getMessage());
   }
 
   @Test
@@ -250,7 +303,7 @@ class ManifestTest {
                   if (idx % 5 == 0) {
                     b.hole(idx);
                   } else {
-                    b.chunk(idx, ConvergentEncryption.encrypt(salt, p));
+                    b.chunk(idx, ConvergentEncryption.encrypt(salt, p, Compression.ZSTD));
                   }
                   return null;
                 }));
@@ -263,7 +316,7 @@ class ManifestTest {
     assertEquals(chunks / 5, o.manifest().holeCount());
     for (int i = 0; i < chunks; i++) {
       if (plain[i] != null) {
-        EncryptedChunk e = ConvergentEncryption.encrypt(salt, plain[i]);
+        EncryptedChunk e = ConvergentEncryption.encrypt(salt, plain[i], Compression.ZSTD);
         assertEquals(Optional.of(e.name()), o.manifest().chunk(i));
         assertEquals(Optional.of(e.key()), o.key(i));
       }

@@ -1,6 +1,7 @@
 package dev.blocklift.cli;
 
 import dev.blocklift.chunk.ChunkSize;
+import dev.blocklift.chunk.Compression;
 import dev.blocklift.chunk.KeyService;
 import dev.blocklift.convert.ConvertListener;
 import dev.blocklift.convert.ConvertOptions;
@@ -56,6 +57,14 @@ public final class ConvertCommand implements Callable<Integer> {
   String chunkSize;
 
   @Option(
+      names = "--compress",
+      paramLabel = "zstd|none",
+      defaultValue = "zstd",
+      description =
+          "Compress chunks with zstd before encrypting them, or not (default: ${DEFAULT-VALUE}).")
+  String compress;
+
+  @Option(
       names = "--platform",
       paramLabel = "OS/ARCH[/VARIANT]",
       defaultValue = "linux/amd64",
@@ -80,6 +89,7 @@ public final class ConvertCommand implements Callable<Integer> {
     ImageRef ref = ImageRef.parse(image);
     ImageName imageName = ImageName.parse(name);
     ChunkSize size = ChunkSize.parse(chunkSize);
+    Compression compression = Compression.parse(compress);
     Platform p = Platform.parse(platform);
     if (uploads < 1) {
       throw new IllegalArgumentException("--uploads must be at least 1, got " + uploads);
@@ -89,6 +99,7 @@ public final class ConvertCommand implements Callable<Integer> {
     ConvertOptions o =
         ConvertOptions.of(imageName, config.tenant())
             .withChunkSize(size)
+            .withCompression(compression)
             .withConcurrency(cores, uploads, 2 * cores);
     Home home = config.home();
     boolean bars = !json && ConvertProgress.onTerminal();
@@ -123,6 +134,7 @@ public final class ConvertCommand implements Callable<Integer> {
         Locale.ROOT,
         "published %s (manifest %s)%n"
             + "  chunks %d: %d holes, %d new, %d already present, %d duplicates%n"
+            + "  data %s stored as %s (%.0f%%; %s, %d chunks compressed)%n"
             + "  uploaded %s of %s device in %.1f s (flatten %.1f s) = %.1f MB/s",
         r.name(),
         r.manifestDigest().shortHex(),
@@ -131,6 +143,11 @@ public final class ConvertCommand implements Callable<Integer> {
         s.newChunks(),
         s.presentChunks(),
         s.duplicateChunks(),
+        ByteSize.format(s.dataBytes()),
+        ByteSize.format(s.storedBytes()),
+        s.storedRatio() * 100,
+        s.compression(),
+        s.compressedChunks(),
         ByteSize.format(s.bytesUploaded()),
         ByteSize.format(s.deviceBytes()),
         s.total().toMillis() / 1000.0,

@@ -1,13 +1,20 @@
 package dev.blocklift.cli;
 
 import dev.blocklift.convert.ConvertListener;
+import dev.blocklift.core.ByteSize;
+import java.util.concurrent.atomic.LongAdder;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars for a conversion on a terminal: flatten (MiB of file data), then chunks. */
+/**
+ * Progress bars for a conversion on a terminal: flatten (MiB of file data), then chunks, with the
+ * plaintext bytes encrypted so far and what they are as stored (compressed and encrypted).
+ */
 final class ConvertProgress implements ConvertListener, AutoCloseable {
   private ProgressBar flatten;
+  private final LongAdder dataBytes = new LongAdder();
+  private final LongAdder storedBytes = new LongAdder();
 
   /** True when standard output is a terminal (progress bars only then). */
   @SuppressWarnings("SystemConsoleNull") // a null console is still possible with -Djdk.console
@@ -45,6 +52,21 @@ final class ConvertProgress implements ConvertListener, AutoCloseable {
     if (b != null) {
       b.step();
     }
+  }
+
+  @Override
+  public void chunkEncrypted(int plaintextBytes, int stored) {
+    dataBytes.add(plaintextBytes);
+    storedBytes.add(stored);
+    ProgressBar b = chunks;
+    if (b != null) {
+      b.setExtraMessage(message(dataBytes.sum(), storedBytes.sum()));
+    }
+  }
+
+  /** The bar's extra message: {@code data 12 MiB -> stored 5 MiB}. */
+  static String message(long data, long stored) {
+    return "data " + ByteSize.format(data) + " -> stored " + ByteSize.format(stored);
   }
 
   private static ProgressBar bar(String task, long max, String unit, long unitSize) {

@@ -67,6 +67,7 @@ public final class InspectCommand implements Callable<Integer> {
       m.put("name", n.toString());
       m.put("manifest", man.digest().toString());
       m.put("formatVersion", man.formatVersion());
+      m.put("chunkFormat", man.chunkFormat().number());
       m.put("image", man.imageDigest().toString());
       m.put("chunkSize", man.chunkSize());
       m.put("deviceBytes", man.deviceSize());

@@ -167,6 +167,63 @@ class StoreCommandsTest {
   }
 
   @Test
+  void convertCompressesByDefaultAndCompressNoneStillWorks() throws Exception {
+    JsonNode zstd =
+        json(
+            run(
+                "convert",
+                "oci:" + layout + ":base",
+                "--name",
+                "fixture/zstd:1",
+                "--home",
+                home.toString(),
+                "--json"));
+    JsonNode none =
+        json(
+            run(
+                "convert",
+                "oci:" + layout + ":base",
+                "--name",
+                "fixture/none:1",
+                "--compress",
+                "none",
+                "--home",
+                home.toString(),
+                "--json"));
+    System.out.println("[figures] zstd: " + zstd + "\n[figures] none: " + none);
+    assertEquals("zstd", zstd.get("compression").asText());
+    assertEquals("none", none.get("compression").asText());
+    assertEquals(zstd.get("dataBytes").asLong(), none.get("dataBytes").asLong());
+    // the files are random, but ext4's metadata chunks compress
+    assertTrue(zstd.get("compressedChunks").asInt() > 0, zstd.toString());
+    assertTrue(zstd.get("storedBytes").asLong() < zstd.get("dataBytes").asLong(), zstd.toString());
+    assertEquals(0, none.get("compressedChunks").asInt());
+    assertTrue(
+        none.get("storedBytes").asLong() > none.get("dataBytes").asLong(),
+        "raw: frame, nonce and tag on top: " + none);
+    assertTrue(none.get("alreadyPresent").asInt() > 0, "raw chunks dedup across settings");
+
+    for (String image : new String[] {"fixture/zstd:1", "fixture/none:1"}) {
+      Run verify = run("verify", image, "--home", home.toString());
+      assertEquals(0, verify.code(), image + ": " + verify.out() + verify.err());
+      JsonNode inspect = json(run("inspect", image, "--home", home.toString(), "--json"));
+      assertEquals(2, inspect.get("formatVersion").asInt());
+      assertEquals(1, inspect.get("chunkFormat").asInt());
+    }
+
+    Run text =
+        run(
+            "convert",
+            "oci:" + layout + ":base",
+            "--name",
+            "fixture/zstd:2",
+            "--home",
+            home.toString());
+    assertEquals(0, text.code(), text.err());
+    assertTrue(text.out().contains("stored as") && text.out().contains("zstd"), text.out());
+  }
+
+  @Test
   void badInputsGiveOneLineErrorsThatNameTheValue() {
     Run badUri = run("images", "--store", "ftp://x/y", "--home", home.toString());
     assertEquals(1, badUri.code());
@@ -186,6 +243,18 @@ class StoreCommandsTest {
             "--home",
             home.toString());
     assertTrue(badChunk.err().contains("3KiB"), badChunk.err());
+    Run badCompress =
+        run(
+            "convert",
+            "oci:" + layout + ":base",
+            "--name",
+            "x",
+            "--compress",
+            "lz4",
+            "--home",
+            home.toString());
+    assertEquals(1, badCompress.code(), badCompress.err());
+    assertTrue(badCompress.err().contains("\"lz4\""), badCompress.err());
   }
 
   @Test

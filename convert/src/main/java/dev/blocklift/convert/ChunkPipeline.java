@@ -34,9 +34,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ol>
  *   <li>the calling thread reads the device in order ({@link Chunker}); holes are recorded at once,
  *       data chunks go into a bounded queue (back-pressure: reading waits when the workers lag);
- *   <li>{@code workers} platform threads encrypt (CPU-bound: AES-GCM + SHA-256) and record the
- *       chunk in the {@link ManifestBuilder}; a name already seen in this image is a duplicate and
- *       is not uploaded twice;
+ *   <li>{@code workers} platform threads compress and encrypt (CPU-bound: zstd, AES-GCM, SHA-256
+ *       and HMAC; docs/chunk-format.md) and record the chunk in the {@link ManifestBuilder}; a name
+ *       already seen in this image is a duplicate and is not uploaded twice;
  *   <li>each new name is uploaded on its own virtual thread, at most {@code maxInFlightUploads} at
  *       once (a semaphore the encrypting worker acquires, so it waits rather than piling up
  *       ciphertexts): {@code exists} first (a HEAD on S3: derived images mostly re-use their base's
@@ -66,6 +66,8 @@ final class ChunkPipeline {
   final AtomicInteger duplicates = new AtomicInteger();
   final AtomicLong bytesUploaded = new AtomicLong();
   final AtomicLong dataBytes = new AtomicLong();
+  final AtomicLong storedBytes = new AtomicLong();
+  final AtomicInteger compressedChunks = new AtomicInteger();
 
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
@@ -151,8 +153,13 @@ final class ChunkPipeline {
         continue; // drain so the reader never blocks on a full queue
       }
       try {
-        EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext());
+        EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext(), options.compression());
         dataBytes.addAndGet(c.length());
+        storedBytes.addAndGet(e.storedLength());
+        if (e.compressed()) {
+          compressedChunks.incrementAndGet();
+        }
+        listener.chunkEncrypted(c.length(), e.storedLength());
         manifest.chunk(c.index(), e.name(), e.key());
         if (firstIndex.putIfAbsent(e.name(), c.index()) != null) {
           duplicates.incrementAndGet();
@@ -219,7 +226,8 @@ final class ChunkPipeline {
               try {
                 if (!store.exists(entry.getKey())) {
                   Chunk c = chunker.read(entry.getValue());
-                  EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext());
+                  EncryptedChunk e =
+                      ConvergentEncryption.encrypt(salt, c.plaintext(), options.compression());
                   if (!e.name().equals(entry.getKey())) {
                     throw new IllegalStateException(
                         "chunk "

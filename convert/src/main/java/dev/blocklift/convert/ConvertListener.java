@@ -23,4 +23,11 @@ public interface ConvertListener {
 
   /** One chunk is finished (a hole, or stored, or found present). */
   default void chunkDone(boolean hole) {}
+
+  /**
+   * A data chunk of {@code plaintextBytes} was encrypted into {@code storedBytes} (compressed, if
+   * it compressed, plus the frame, nonce and tag), whether or not it then needs uploading. Called
+   * from many threads at once.
+   */
+  default void chunkEncrypted(int plaintextBytes, int storedBytes) {}
 }

@@ -1,5 +1,6 @@
 package dev.blocklift.convert;
 
+import dev.blocklift.chunk.Compression;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,9 +13,14 @@ import java.util.Map;
  * @param newChunks chunks this conversion uploaded
  * @param presentChunks distinct chunks the store already held
  * @param duplicateChunks data chunks whose name another chunk of the same image already had
- * @param bytesUploaded ciphertext bytes uploaded
+ * @param bytesUploaded stored (compressed and encrypted) bytes uploaded
  * @param deviceBytes size of the flattened device
- * @param dataBytes plaintext bytes of the data (non-hole) chunks
+ * @param dataBytes plaintext bytes of the data (non-hole) chunks, duplicates included
+ * @param storedBytes what those data chunks are as stored (compressed if it paid off, plus frame,
+ *     nonce and tag), duplicates included: {@code storedBytes / dataBytes} is the compression ratio
+ * @param compression the conversion's compression setting
+ * @param compressedChunks data chunks stored zstd-compressed (the others are stored raw),
+ *     duplicates included
  * @param flatten time spent loading and flattening the image (zero for a device conversion)
  * @param upload time spent chunking, encrypting, uploading and publishing
  * @param total the whole conversion
@@ -28,6 +34,9 @@ public record ConvertStats(
     long bytesUploaded,
     long deviceBytes,
     long dataBytes,
+    long storedBytes,
+    Compression compression,
+    int compressedChunks,
     Duration flatten,
     Duration upload,
     Duration total) {
@@ -36,6 +45,11 @@ public record ConvertStats(
   public double megabytesPerSecond() {
     double s = total.toNanos() / 1e9;
     return s <= 0 ? 0 : dataBytes / 1e6 / s;
+  }
+
+  /** {@code storedBytes / dataBytes}: below 1 when compression paid off (1 for no data). */
+  public double storedRatio() {
+    return dataBytes == 0 ? 1 : (double) storedBytes / dataBytes;
   }
 
   /** The stats as an ordered map (the {@code --json} form). */
@@ -49,6 +63,10 @@ public record ConvertStats(
     m.put("bytesUploaded", bytesUploaded);
     m.put("deviceBytes", deviceBytes);
     m.put("dataBytes", dataBytes);
+    m.put("storedBytes", storedBytes);
+    m.put("compression", compression.cliName());
+    m.put("compressedChunks", compressedChunks);
+    m.put("storedRatio", Math.round(storedRatio() * 1000) / 1000.0);
     m.put("flattenSeconds", flatten.toMillis() / 1000.0);
     m.put("uploadSeconds", upload.toMillis() / 1000.0);
     m.put("totalSeconds", total.toMillis() / 1000.0);

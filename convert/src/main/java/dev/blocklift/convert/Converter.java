@@ -28,11 +28,12 @@ import java.util.function.LongSupplier;
 
 /**
  * {@code blocklift convert}: load an image, flatten it to a sparse ext4 file in a scratch
- * directory, then chunk, encrypt and upload only what the store lacks ({@link ChunkPipeline}), seal
- * the manifest for the tenant and publish it — last, after every chunk is stored, so no reader ever
- * sees a manifest whose chunks are not all present. A conversion killed at any point leaves only
- * chunks (content-addressed, harmless, collected by gc if never referenced) and a scratch file;
- * running it again uploads only what is missing.
+ * directory, then chunk, compress and encrypt ({@link ConvertOptions#compression()}), and upload
+ * only what the store lacks ({@link ChunkPipeline}), seal the manifest for the tenant and publish
+ * it — last, after every chunk is stored, so no reader ever sees a manifest whose chunks are not
+ * all present. A conversion killed at any point leaves only chunks (content-addressed, harmless,
+ * collected by gc if never referenced) and a scratch file; running it again uploads only what is
+ * missing.
  */
 public final class Converter {
   private final Store store;
@@ -162,6 +163,9 @@ public final class Converter {
               pipeline.bytesUploaded.get(),
               chunker.deviceSize(),
               pipeline.dataBytes.get(),
+              pipeline.storedBytes.get(),
+              options.compression(),
+              pipeline.compressedChunks.get(),
               flatten,
               Duration.ofNanos(end - uploadStart),
               Duration.ofNanos(end - start));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.blocklift.chunk.ChunkFormat;
+import dev.blocklift.chunk.Compression;
 import dev.blocklift.chunk.Manifest;
 import dev.blocklift.chunk.OpenedManifest;
 import dev.blocklift.chunk.TenantId;
@@ -37,7 +39,12 @@ class ConverterTest {
       assertEquals(1, s.duplicateChunks(), "chunk 4 repeats chunk 1");
       assertEquals(19, s.newChunks());
       assertEquals(0, s.presentChunks());
-      assertEquals(19 * (64 * 1024 + 16L), s.bytesUploaded());
+      // random chunks do not compress: stored raw, 29 bytes of nonce, frame kind and tag each
+      assertEquals(19 * (64 * 1024 + 29L), s.bytesUploaded());
+      assertEquals(20 * (64 * 1024 + 29L), s.storedBytes(), "duplicates included");
+      assertEquals(20 * 64 * 1024L, s.dataBytes());
+      assertEquals(Compression.ZSTD, s.compression());
+      assertEquals(0, s.compressedChunks());
       assertEquals(19, count(home.store.chunks()));
       VerifyReport v =
           home.verifier().verify(ImageName.parse("team/app:v1"), TenantId.DEFAULT, n -> {});
@@ -76,7 +83,67 @@ class ConverterTest {
       TestHome.rewriteChunk(derived, 39, 98); // was data
       ConvertResult r = home.convert(derived, "derived:1");
       assertEquals(2, r.stats().newChunks(), r.stats().toString());
-      assertEquals(2L * (65536 + 16), r.stats().bytesUploaded());
+      assertEquals(2L * (65536 + 29), r.stats().bytesUploaded());
+    }
+  }
+
+  @Test
+  void compressionIsTheDefaultAndNoneStillConverts() throws Exception {
+    try (TestHome home = new TestHome(dir)) {
+      Path device = TestHome.compressibleDevice(dir.resolve("c.img"), 12, 7);
+      byte[] all = Files.readAllBytes(device);
+      assertEquals(Compression.ZSTD, TestHome.options("x:1").compression(), "the default");
+
+      ConvertResult zstd = home.convert(device, "zipped:1");
+      ConvertResult none =
+          home.convert(
+              device, "plain:1", TestHome.options("plain:1").withCompression(Compression.NONE));
+      ConvertStats z = zstd.stats();
+      ConvertStats n = none.stats();
+      System.out.println("[figures] zstd: " + z.toMap() + "\n[figures] none: " + n.toMap());
+
+      // 4 compressible + 4 random data chunks (every third chunk a hole)
+      assertEquals(12, z.chunks());
+      assertEquals(4, z.holes());
+      assertEquals(z.dataBytes(), n.dataBytes());
+      assertEquals(Compression.ZSTD, z.compression());
+      assertEquals(4, z.compressedChunks(), z.toString());
+      assertTrue(z.storedBytes() < 0.7 * z.dataBytes(), z.toString());
+      assertEquals(z.storedBytes(), z.bytesUploaded(), "every chunk new, no duplicates");
+      assertEquals("zstd", z.toMap().get("compression"));
+      assertTrue((double) z.toMap().get("storedRatio") < 0.7, z.toMap().toString());
+
+      assertEquals(Compression.NONE, n.compression());
+      assertEquals(0, n.compressedChunks());
+      assertEquals(n.dataBytes() + 8 * 29L, n.storedBytes(), n.toString());
+      // a chunk stored raw is the same chunk whatever the setting: the 4 random ones dedup; the
+      // compressible ones, raw now, are new chunks
+      assertEquals(4, n.newChunks(), n.toString());
+      assertEquals(4, n.presentChunks(), n.toString());
+      assertEquals("none", n.toMap().get("compression"));
+
+      for (String image : new String[] {"zipped:1", "plain:1"}) {
+        ImageName name = ImageName.parse(image);
+        VerifyReport v = home.verifier().verify(name, TenantId.DEFAULT, k -> {});
+        assertTrue(v.ok(), image + ": " + v.problems());
+        OpenedManifest m = home.verifier().open(name, TenantId.DEFAULT);
+        assertEquals(2, m.manifest().formatVersion(), image);
+        assertEquals(ChunkFormat.V1, m.manifest().chunkFormat(), image);
+        long stored = 0;
+        for (int i = 0; i < 12; i++) {
+          Optional<ChunkName> c = m.manifest().chunk(i);
+          byte[] expected = java.util.Arrays.copyOfRange(all, i * 65536, (i + 1) * 65536);
+          if (c.isPresent()) {
+            byte[] bytes = home.store.chunks().get(c.get()).orElseThrow();
+            stored += bytes.length;
+            assertArrayEquals(expected, m.decrypt(i, bytes), image + " chunk " + i);
+          }
+        }
+        assertEquals(
+            image.startsWith("zipped") ? z.storedBytes() : n.storedBytes(),
+            stored,
+            image + ": the stored bytes are what the stats say");
+      }
     }
   }
 

@@ -53,12 +53,16 @@ final class TestHome implements AutoCloseable {
   }
 
   ConvertResult convert(Path device, String name) throws IOException {
+    return convert(device, name, options(name));
+  }
+
+  ConvertResult convert(Path device, String name, ConvertOptions options) throws IOException {
     return converter()
         .convertDevice(
             device,
             Digest.sha256(name.getBytes(StandardCharsets.UTF_8)),
             CONFIG,
-            options(name),
+            options,
             ConvertListener.NONE);
   }
 
@@ -87,6 +91,33 @@ final class TestHome implements AutoCloseable {
         }
         if (i == 4 && one != null) {
           b = one;
+        }
+        f.seek((long) i * size);
+        f.write(b);
+      }
+    }
+    return file;
+  }
+
+  /**
+   * As {@link #device}, but without the duplicate and with the data chunks at even indexes
+   * compressible (each byte one random bit); the odd ones are random.
+   */
+  static Path compressibleDevice(Path file, int chunks, long seed) throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    int size = SMALL.bytes();
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.setLength((long) chunks * size);
+      for (int i = 0; i < chunks; i++) {
+        if (i % 3 == 2) {
+          continue;
+        }
+        byte[] b = new byte[size];
+        random.nextBytes(b);
+        if (i % 2 == 0) {
+          for (int k = 0; k < size; k++) {
+            b[k] &= 0x01;
+          }
         }
         f.seek((long) i * size);
         f.write(b);
