@@ -15,6 +15,7 @@ import dev.blocklift.chunk.Salt;
 import dev.blocklift.chunk.TenantId;
 import dev.blocklift.chunk.keys.LocalKeyring;
 import dev.blocklift.core.Digest;
+import dev.blocklift.store.FakeChunkSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ class CompressedReadPathTest {
             img.length,
             "root-1",
             salt);
-    MemorySource src = new MemorySource();
+    FakeChunkSource src = new FakeChunkSource();
     long stored = 0;
     long plaintext = 0;
     int compressed = 0;
@@ -112,7 +113,7 @@ class CompressedReadPathTest {
         }
 
         // a store that hands out damaged bytes: refused, never served
-        src.corrupt = true;
+        src.corruptReads(true);
         byte[] buf = new byte[100];
         assertThrows(IOException.class, () -> dev.read(0, buf, 0, buf.length));
       }
