@@ -61,7 +61,7 @@ public record FunctionConfig(
   public FunctionConfig {
     if (memory.compareTo(MIN_MEMORY) < 0 || memory.compareTo(MAX_MEMORY) > 0) {
       throw new IllegalArgumentException(
-          "memory must be " + MIN_MEMORY + " to " + MAX_MEMORY + ", got " + memory);
+          "memory must be 128 MiB to 10240 MiB (Lambda's MemorySize), got " + memory);
     }
     if (memory.bytes() % (1 << 20) != 0) {
       throw new IllegalArgumentException("memory must be whole MiB, got " + memory);

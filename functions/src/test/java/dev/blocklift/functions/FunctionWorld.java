@@ -207,6 +207,35 @@ final class FunctionWorld implements AutoCloseable {
     return -1;
   }
 
+  /** Waits (at most {@code timeout}) until the metric {@code prefix} satisfies {@code ok}. */
+  void awaitMetric(String prefix, java.util.function.DoublePredicate ok, Duration timeout)
+      throws InterruptedException {
+    dev.blocklift.testing.Poll.until(
+        timeout,
+        prefix,
+        () -> {
+          try {
+            return ok.test(metric(prefix));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
+
+  /** Waits (at most {@code timeout}) until the worker serves no mount or run. */
+  void awaitNoMounts(Duration timeout) throws InterruptedException {
+    dev.blocklift.testing.Poll.until(
+        timeout,
+        "no mounts",
+        () -> {
+          try {
+            return client.get("/mounts").body().strip().equals("[]");
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
+
   @Override
   public void close() throws IOException {
     daemon.close();

@@ -212,10 +212,7 @@ class FunctionsInvokeTest {
         running.add(pool.submit(() -> world.invoke("limited-fn", "{\"seconds\":3}")));
       }
       String gauge = "blocklift_function_concurrent_executions{function=\"limited-fn\"}";
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (world.metric(gauge) < 2 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      world.awaitMetric(gauge, v -> v >= 2, Duration.ofSeconds(20));
       assertEquals(2.0, world.metric(gauge), 0.0);
       WorkerClient.Answer third = world.invoke("limited-fn", "{\"seconds\":0}");
       assertEquals(429, third.status(), third.body());
@@ -247,10 +244,7 @@ class FunctionsInvokeTest {
       Future<WorkerClient.Answer> running =
           pool.submit(() -> world.invoke("upd-fn", "{\"seconds\":2}"));
       String gauge = "blocklift_function_concurrent_executions{function=\"upd-fn\"}";
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (world.metric(gauge) < 1 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      world.awaitMetric(gauge, v -> v >= 1, Duration.ofSeconds(20));
       WorkerClient.Answer upd =
           world.send(
               "PUT",

@@ -80,21 +80,10 @@ class FunctionsScaleTest {
       assertEquals(200, world.invoke("brief", "{}").status());
       long gets = world.worker.storeCounter().gets();
       String expired = "blocklift_function_lease_expiries_total{function=\"brief\"}";
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (world.metric(expired) < 1 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertEquals(1.0, world.metric(expired), 0.0);
-      while (world.metric("blocklift_sandboxes{state=\"idle\"}") > 0
-          && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertEquals(0.0, world.metric("blocklift_sandboxes{state=\"idle\"}"), 0.0);
+      world.awaitMetric(expired, v -> v >= 1, Duration.ofSeconds(30));
+      world.awaitMetric("blocklift_sandboxes{state=\"idle\"}", v -> v == 0, Duration.ofSeconds(30));
       // The sandbox's container and mounts are gone (the worker's runs are its sandboxes here).
-      while (world.client.get("/mounts").body().contains("\"run\"")
-          && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      world.awaitNoMounts(Duration.ofSeconds(30));
       assertEquals("[]", world.client.get("/mounts").body().strip());
       assertEquals(200, world.invoke("brief", "{}").status());
       assertEquals(
