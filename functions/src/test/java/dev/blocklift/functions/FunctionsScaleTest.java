@@ -92,6 +92,40 @@ class FunctionsScaleTest {
     }
   }
 
+  @Test
+  void aRuntimeThatNeverAsksForAnEventFailsInitWithinTheInitTimeout() throws Exception {
+    FunctionWorld.requirements();
+    Path home = tmp.resolve("home");
+    FunctionWorld.convertImages(tmp, home, false);
+    Functions.Options d = FunctionWorld.options(home);
+    Functions.Options quickInit =
+        new Functions.Options(
+            d.home(),
+            d.idle(),
+            d.maxSandboxes(),
+            d.sandboxMemory(),
+            d.accountConcurrency(),
+            Duration.ofSeconds(2),
+            d.scratch(),
+            d.region(),
+            d.account());
+    try (FunctionWorld world = FunctionWorld.start(tmp, home, quickInit, false)) {
+      world.create("silent", FunctionWorld.SHELL, "nonext", 128, 10, "");
+      long t0 = System.nanoTime();
+      WorkerClient.Answer a = world.invoke("silent", "{}");
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertEquals(200, a.status(), a.body());
+      assertEquals("Unhandled", a.header("x-amz-function-error").orElseThrow());
+      assertEquals(
+          "Runtime.InitTimeout",
+          FunctionWorld.JSON.readTree(a.body()).get("errorType").asText(),
+          a.body());
+      assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "bounded: " + took);
+      // The stuck sandbox is torn down, not left holding room.
+      world.awaitNoMounts(Duration.ofSeconds(30));
+    }
+  }
+
   private static List<WorkerClient.Answer> concurrently(FunctionWorld world, int n, String payload)
       throws Exception {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
