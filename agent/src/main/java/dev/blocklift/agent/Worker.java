@@ -145,6 +145,27 @@ public final class Worker implements AutoCloseable {
 
   /** Fetches and opens the manifest of {@code name}: its lazy device and config. */
   public Image open(ImageName name) throws IOException {
+    OpenedManifest opened = opened(name);
+    ManifestChunkMap map = new ManifestChunkMap(opened, name.toString());
+    ImageConfig config = ImageConfig.parse(opened.manifest().imageConfigJson());
+    long cacheChunks = plaintext.capacity() / map.chunkSize();
+    int readahead =
+        options.readaheadChunks() < 0
+            ? LazyDevice.readaheadFor(cacheChunks)
+            : (int) Math.min(options.readaheadChunks(), cacheChunks / 2);
+    return new Image(
+        name, map, config, new LazyDevice(map, fetcher, plaintext, readahead, readaheadThreads));
+  }
+
+  /**
+   * Checks that {@code name} is in the store and opens for this worker's tenant (its seal
+   * verified), without making a device; answers its image config.
+   */
+  public ImageConfig check(ImageName name) throws IOException {
+    return ImageConfig.parse(opened(name).manifest().imageConfigJson());
+  }
+
+  private OpenedManifest opened(ImageName name) throws IOException {
     byte[] bytes =
         store
             .manifests()
@@ -157,16 +178,7 @@ public final class Worker implements AutoCloseable {
                             + " is not in store "
                             + store.uri()
                             + "; convert it first (blocklift convert) or pass --store"));
-    OpenedManifest opened = OpenedManifest.open(bytes, keys, options.tenant());
-    ManifestChunkMap map = new ManifestChunkMap(opened, name.toString());
-    ImageConfig config = ImageConfig.parse(opened.manifest().imageConfigJson());
-    long cacheChunks = plaintext.capacity() / map.chunkSize();
-    int readahead =
-        options.readaheadChunks() < 0
-            ? LazyDevice.readaheadFor(cacheChunks)
-            : (int) Math.min(options.readaheadChunks(), cacheChunks / 2);
-    return new Image(
-        name, map, config, new LazyDevice(map, fetcher, plaintext, readahead, readaheadThreads));
+    return OpenedManifest.open(bytes, keys, options.tenant());
   }
 
   /** Prometheus text of the tiers, the chain, the fetcher, the store and the fleet if any. */

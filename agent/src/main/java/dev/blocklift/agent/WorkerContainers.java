@@ -56,6 +56,14 @@ public final class WorkerContainers implements AutoCloseable {
     }
   }
 
+  /**
+   * Checks that {@code image} exists and opens (what a function's create checks before any sandbox
+   * starts); throws a {@link dev.blocklift.core.BlockliftException} saying why not.
+   */
+  public void checkImage(ImageName image) throws IOException {
+    mounts.worker().check(image);
+  }
+
   /** A bundle ready to run: its mounts made and recorded. */
   record Prepared(String id, Path work, WorkerMounts.Live live) {
     Path bundle() {

@@ -93,9 +93,11 @@ public final class Functions implements AutoCloseable {
   private final RuntimeApi runtime;
   private final SandboxPool pool;
   private final Invoker invoker;
+  private final dev.blocklift.agent.WorkerContainers containers;
 
   private Functions(Options options, WorkerApi.Context context, Clock clock) throws IOException {
     this.options = options;
+    this.containers = context.containers();
     this.registry = FunctionRegistry.open(options.home(), clock);
     this.counter = new LocalConcurrency(options.accountConcurrency());
     this.runtime = new RuntimeApi(clock, this::arn);
@@ -167,12 +169,22 @@ public final class Functions implements AutoCloseable {
   }
 
   FunctionConfig create(FunctionConfig c) throws IOException {
+    checkImage(c.image());
     return registry.create(c);
   }
 
   FunctionConfig update(FunctionName name, UnaryOperator<FunctionConfig> change)
       throws IOException {
-    FunctionConfig c = registry.update(name, change);
+    FunctionConfig c =
+        registry.update(
+            name,
+            old -> {
+              FunctionConfig next = change.apply(old);
+              if (!next.image().equals(old.image())) {
+                checkImage(next.image());
+              }
+              return next;
+            });
     pool.functionChanged(name);
     return c;
   }
@@ -180,6 +192,16 @@ public final class Functions implements AutoCloseable {
   void delete(FunctionName name) throws IOException {
     registry.delete(name);
     pool.functionChanged(name);
+  }
+
+  /** A function's image must exist and open for this worker's tenant. */
+  private void checkImage(dev.blocklift.core.ImageName image) {
+    try {
+      containers.checkImage(image);
+    } catch (IOException | RuntimeException e) {
+      throw LambdaError.invalid(
+          "image " + image + " cannot be used: " + String.valueOf(e.getMessage()));
+    }
   }
 
   Invoker.Outcome invoke(

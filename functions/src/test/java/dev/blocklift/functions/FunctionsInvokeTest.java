@@ -128,6 +128,17 @@ class FunctionsInvokeTest {
     assertEquals(400, badMemory.status());
     assertTrue(json(badMemory).get("message").asText().contains("64"), badMemory.body());
 
+    WorkerClient.Answer noImage =
+        world.send(
+            "POST",
+            "/2015-03-31/functions",
+            "{\"FunctionName\":\"ghost\",\"Code\":{\"ImageUri\":\"fn/absent:1\"}}",
+            Map.of());
+    assertEquals(400, noImage.status());
+    assertTrue(
+        json(noImage).get("message").asText().contains("fn/absent:1 is not in store"),
+        noImage.body());
+
     WorkerClient.Answer echoed = world.invoke("echo-fn", "{\"hello\":\"world\"}");
     assertEquals("{\"hello\":\"world\"}", echoed.body().strip());
   }
