@@ -59,27 +59,14 @@ public final class FunctionsCommand implements Runnable {
 
   /** {@code --worker} and {@code --json}, shared by the subcommands. */
   static final class Common {
-    @Option(
-        names = "--worker",
-        paramLabel = "SOCKET",
-        description =
-            "The worker's socket (default: $BLOCKLIFT_WORKER, else /run/blocklift/worker.sock).")
-    Path worker;
+    @Mixin WorkerSocket worker;
 
     @Option(names = "--json", description = "Print Lambda's JSON answer.")
     boolean json;
 
-    Path socket() {
-      if (worker != null) {
-        return worker;
-      }
-      String env = System.getenv("BLOCKLIFT_WORKER");
-      return Path.of(env != null && !env.isBlank() ? env : "/run/blocklift/worker.sock");
-    }
-
     WorkerClient.Answer send(String method, String path, byte[] body, Map<String, String> headers)
         throws IOException {
-      Path socket = socket();
+      Path socket = worker.socket();
       try {
         return new WorkerClient(socket, Duration.ofMinutes(16)).send(method, path, body, headers);
       } catch (IOException e) {

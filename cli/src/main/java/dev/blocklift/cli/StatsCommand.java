@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code blocklift stats}: prints a running worker's metrics. */
@@ -20,20 +20,11 @@ import picocli.CommandLine.Spec;
 public final class StatsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--worker",
-      paramLabel = "SOCKET",
-      description =
-          "The worker's socket (default: $BLOCKLIFT_WORKER, else /run/blocklift/worker.sock).")
-  Path worker;
+  @Mixin WorkerSocket worker;
 
   @Override
   public Integer call() throws Exception {
-    Path socket = worker;
-    if (socket == null) {
-      String env = System.getenv("BLOCKLIFT_WORKER");
-      socket = Path.of(env != null && !env.isBlank() ? env : "/run/blocklift/worker.sock");
-    }
+    Path socket = worker.socket();
     WorkerClient.Answer a;
     try {
       a = new WorkerClient(socket, Duration.ofSeconds(10)).get("/metrics");

@@ -65,26 +65,19 @@ class FunctionsProcessTest {
   }
 
   private Process startWorker(Path log) throws Exception {
-    List<String> cmd = WorkerProcessTest.java();
-    cmd.addAll(
-        List.of(
-            "worker",
-            "--home",
-            home.toString(),
-            "--socket",
-            socket.toString(),
-            "--state",
-            state.toString(),
-            "--mount-root",
-            tmp.toString(),
+    Process p =
+        WorkerProcessTest.launchWorker(
+            log,
+            home,
+            socket,
+            state,
+            tmp,
             "--memory-cache",
             "64MiB",
             "--plaintext-cache",
             "16MiB",
             "--function-scratch",
-            "64MiB"));
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            "64MiB");
     if (!WorkerProcessTest.awaitServing(p, log)) {
       throw new AssertionError("the worker did not start: " + Files.readString(log));
     }

@@ -63,6 +63,14 @@ class WorkerProcessTest {
 
   /** Starts {@code blocklift worker} on this test's home, socket, state and mount root. */
   Process launchWorker(Path log, String... extra) throws IOException {
+    return launchWorker(log, home, socket, state, mnt, extra);
+  }
+
+  /**
+   * Starts {@code blocklift worker} on {@code home}, {@code socket}, {@code state}, {@code mnt}.
+   */
+  static Process launchWorker(
+      Path log, Path home, Path socket, Path state, Path mnt, String... extra) throws IOException {
     List<String> cmd = java();
     cmd.addAll(
         List.of(
