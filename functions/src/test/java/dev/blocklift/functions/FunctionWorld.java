@@ -42,6 +42,7 @@ import java.util.Optional;
 final class FunctionWorld implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String SHELL = "fn/shell:1";
+  static final String SHELL_2 = "fn/shell:2";
   static final String JAVA = "fn/java:1";
   static final String TOKEN = "a-test-token-of-enough-length-0123456789";
 
@@ -78,7 +79,10 @@ final class FunctionWorld implements AutoCloseable {
               new SaltRoots(home.resolve("salt-roots.json"), Clock.systemUTC()),
               Files.createDirectories(home.resolve("scratch")),
               System::nanoTime);
-      convert(c, FunctionImages.shellRuntime(Files.createDirectories(tmp.resolve("shell"))), SHELL);
+      FunctionImages.Image shell =
+          FunctionImages.shellRuntime(Files.createDirectories(tmp.resolve("shell")));
+      convert(c, shell, SHELL);
+      convert(c, shell, SHELL_2); // a second tag: what an image update switches to
       if (java) {
         convert(c, FunctionImages.javaRuntime(Files.createDirectories(tmp.resolve("java"))), JAVA);
       }

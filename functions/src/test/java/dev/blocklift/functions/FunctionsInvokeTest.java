@@ -256,6 +256,13 @@ class FunctionsInvokeTest {
           pool.submit(() -> world.invoke("upd-fn", "{\"seconds\":2}"));
       String gauge = "blocklift_function_concurrent_executions{function=\"upd-fn\"}";
       world.awaitMetric(gauge, v -> v >= 1, Duration.ofSeconds(20));
+      WorkerClient.Answer code =
+          world.send(
+              "PUT",
+              "/2015-03-31/functions/upd-fn/code",
+              "{\"ImageUri\":\"" + FunctionWorld.SHELL_2 + "\"}",
+              Map.of());
+      assertEquals(200, code.status(), code.body());
       WorkerClient.Answer upd =
           world.send(
               "PUT",
@@ -263,7 +270,13 @@ class FunctionsInvokeTest {
               "{\"ImageConfig\":{\"Command\":[\"env\"]}}",
               Map.of());
       assertEquals(200, upd.status(), upd.body());
-      assertEquals("2", json(upd).get("RevisionId").asText());
+      assertEquals("3", json(upd).get("RevisionId").asText());
+      assertEquals(
+          FunctionWorld.SHELL_2,
+          json(world.client.get("/2015-03-31/functions/upd-fn"))
+              .get("Code")
+              .get("ImageUri")
+              .asText());
       WorkerClient.Answer after = world.invoke("upd-fn", "{}");
       assertEquals(200, after.status(), after.body());
       // The new revision's handler, in a new sandbox.
