@@ -14,6 +14,7 @@ import dev.blocklift.store.Store;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -34,9 +35,20 @@ public final class Worker implements AutoCloseable {
    *     (each device sees only its own)
    * @param readaheadChunks chunks fetched ahead of a sequential reader; -1 = the default for the
    *     plaintext cache's size ({@link LazyDevice#readaheadFor}), 0 = none
+   * @param seenTags the newest manifest sequence this machine has seen per tag: an older one is
+   *     refused as a rollback (empty: no such check)
    */
   public record Options(
-      Duration fetchTimeout, TenantId tenant, ByteSize plaintextCache, int readaheadChunks) {
+      Duration fetchTimeout,
+      TenantId tenant,
+      ByteSize plaintextCache,
+      int readaheadChunks,
+      Optional<SeenTags> seenTags) {
+    public Options(
+        Duration fetchTimeout, TenantId tenant, ByteSize plaintextCache, int readaheadChunks) {
+      this(fetchTimeout, tenant, plaintextCache, readaheadChunks, Optional.empty());
+    }
+
     public Options {
       if (readaheadChunks < -1) {
         throw new IllegalArgumentException(
@@ -147,7 +159,7 @@ public final class Worker implements AutoCloseable {
   public Image open(ImageName name) throws IOException {
     OpenedManifest opened = opened(name);
     ManifestChunkMap map = new ManifestChunkMap(opened, name.toString());
-    ImageConfig config = ImageConfig.parse(opened.manifest().imageConfigJson());
+    ImageConfig config = ImageConfig.parse(opened.imageConfigJson());
     long cacheChunks = plaintext.capacity() / map.chunkSize();
     int readahead =
         options.readaheadChunks() < 0
@@ -162,7 +174,7 @@ public final class Worker implements AutoCloseable {
    * verified), without making a device; answers its image config.
    */
   public ImageConfig check(ImageName name) throws IOException {
-    return ImageConfig.parse(opened(name).manifest().imageConfigJson());
+    return ImageConfig.parse(opened(name).imageConfigJson());
   }
 
   private OpenedManifest opened(ImageName name) throws IOException {
@@ -178,7 +190,9 @@ public final class Worker implements AutoCloseable {
                             + " is not in store "
                             + store.uri()
                             + "; convert it first (blocklift convert) or pass --store"));
-    return OpenedManifest.open(bytes, keys, options.tenant());
+    OpenedManifest m = OpenedManifest.open(bytes, keys, options.tenant(), name);
+    options.seenTags().ifPresent(s -> s.check(options.tenant(), name, m.manifest().sequence()));
+    return m;
   }
 
   /** Prometheus text of the tiers, the chain, the fetcher, the store and the fleet if any. */

@@ -93,7 +93,18 @@ class CompressedReadPathTest {
 
     try (LocalKeyring keys = LocalKeyring.open(dir.resolve("keyring.json"), Clock.systemUTC())) {
       TenantId tenant = TenantId.of("team-a");
-      OpenedManifest opened = OpenedManifest.open(b.seal(keys, tenant), keys, tenant);
+      dev.blocklift.core.ImageName name = dev.blocklift.core.ImageName.parse("test/img:1");
+      OpenedManifest opened =
+          OpenedManifest.open(
+              b.seal(
+                  keys,
+                  tenant,
+                  name,
+                  1,
+                  dev.blocklift.chunk.ServiceSecret.of(new byte[32]).manifestMac()),
+              keys,
+              tenant,
+              name);
       ManifestChunkMap map = new ManifestChunkMap(opened, "img");
       StoreCounter store = new StoreCounter(src);
       try (ChunkFetcher fetcher = new ChunkFetcher(store, Duration.ofSeconds(30));

@@ -11,11 +11,11 @@ public enum ChunkFormat {
    */
   V0(0, 1),
   /**
-   * Chunk format 1, in manifests of version 2: {@code C = nonce ‖ AES-256-GCM(K, nonce, F, aad =
-   * salt)} where the frame {@code F} is a kind byte (raw or zstd) and the body, and the nonce is
-   * synthetic (an HMAC of the frame under K).
+   * Chunk format 1, in manifests of version 3 (and the unreleased version 2): {@code C = nonce ‖
+   * AES-256-GCM(K, nonce, F, aad = salt)} where the frame {@code F} is a kind byte (raw or zstd)
+   * and the body, and the nonce is synthetic (an HMAC of the frame under K).
    */
-  V1(1, 2);
+  V1(1, 3);
 
   /** The format new conversions write. */
   public static final ChunkFormat CURRENT = V1;
@@ -40,6 +40,9 @@ public enum ChunkFormat {
 
   /** The chunk format of a manifest of version {@code version}. */
   static ChunkFormat ofManifestVersion(int version) {
+    if (version == 2) {
+      return V1; // version 2: chunk format 1 in the old manifest layout
+    }
     for (ChunkFormat f : values()) {
       if (f.manifestVersion == version) {
         return f;

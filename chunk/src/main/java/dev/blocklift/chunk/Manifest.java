@@ -37,11 +37,16 @@ public final class Manifest {
   static final byte[] MAGIC = "BLIFTMAN".getBytes(StandardCharsets.US_ASCII);
   static final byte[] SEAL_MAGIC = "SEAL".getBytes(StandardCharsets.US_ASCII);
 
-  /** The version new manifests are written in. */
-  public static final int FORMAT_VERSION = ChunkFormat.CURRENT.manifestVersion();
+  static final byte[] MAC_MAGIC = "MAC1".getBytes(StandardCharsets.US_ASCII);
 
-  /** The oldest version still read. */
+  /** The version new manifests are written in. */
+  public static final int FORMAT_VERSION = 3;
+
+  /** The oldest version still parsed (versions before 3 are not opened: see {@link #isLegacy}). */
   public static final int OLDEST_READABLE_VERSION = 1;
+
+  /** The first tag sequence; each conversion under a name takes a larger one. */
+  public static final long FIRST_SEQUENCE = 1;
 
   static final int MAX_CONFIG_BYTES = 16 * 1024 * 1024;
   static final int MAX_WRAPPED_KEY_BYTES = 64 * 1024;
@@ -50,6 +55,10 @@ public final class Manifest {
 
   private final byte[] bytes;
   private final int version;
+  private final Optional<dev.blocklift.core.ImageName> imageName;
+  private final long sequence;
+  private final int macLength;
+  private final byte[] macTag;
   private final int publicLength;
   private final Digest imageDigest;
   private final byte[] imageConfigJson;
@@ -85,13 +94,32 @@ public final class Manifest {
     if (flags != 0) {
       throw r.bad("flags", "is " + flags + ", must be 0 in version " + version);
     }
+    if (version >= 3) {
+      String n = r.string16("image name");
+      try {
+        this.imageName = Optional.of(dev.blocklift.core.ImageName.parse(n));
+      } catch (IllegalArgumentException e) {
+        throw r.bad("image name", "is invalid: " + e.getMessage());
+      }
+      this.sequence = r.u64("sequence");
+      if (sequence < FIRST_SEQUENCE) {
+        throw r.bad("sequence", "is " + sequence + ", must be at least " + FIRST_SEQUENCE);
+      }
+    } else {
+      this.imageName = Optional.empty();
+      this.sequence = 0;
+    }
     String digest = r.string16("image digest");
     try {
       this.imageDigest = Digest.parse(digest);
     } catch (IllegalArgumentException e) {
       throw r.bad("image digest", "is invalid: " + e.getMessage());
     }
-    this.imageConfigJson = r.bytes(r.u32("image config length", MAX_CONFIG_BYTES), "image config");
+    // Version 3 keeps the config sealed (it holds the image's Env: secrets, often).
+    this.imageConfigJson =
+        version >= 3
+            ? new byte[0]
+            : r.bytes(r.u32("image config length", MAX_CONFIG_BYTES), "image config");
     int cs = r.u32("chunk size", ChunkSize.MAX);
     try {
       this.chunkSize = ChunkSize.of(cs);
@@ -149,13 +177,31 @@ public final class Manifest {
     int sealedLength = r.u32("sealed key table length", Integer.MAX_VALUE);
     long expectedSealed =
         Salt.LENGTH + (long) data * ChunkKey.LENGTH + ConvergentEncryption.TAG_BYTES;
-    if (sealedLength != expectedSealed) {
+    if (version >= 3
+        ? sealedLength < expectedSealed || sealedLength > expectedSealed + MAX_CONFIG_BYTES
+        : sealedLength != expectedSealed) {
       throw r.bad(
           "sealed key table length",
-          "is " + sealedLength + " but " + data + " chunks need " + expectedSealed);
+          "is "
+              + sealedLength
+              + " but "
+              + data
+              + " chunks need "
+              + expectedSealed
+              + (version >= 3 ? " plus at most 16 MiB of config" : ""));
     }
     this.sealed = r.bytes(sealedLength, "sealed key table");
-    r.expectEnd("sealed key table");
+    if (version >= 3) {
+      this.macLength = r.position();
+      if (!Arrays.equals(r.bytes(MAC_MAGIC.length, "MAC magic"), MAC_MAGIC)) {
+        throw r.bad("MAC magic", "is not \"MAC1\"");
+      }
+      this.macTag = r.bytes(ManifestMac.LENGTH, "MAC");
+    } else {
+      this.macLength = 0;
+      this.macTag = new byte[0];
+    }
+    r.expectEnd(version >= 3 ? "MAC" : "sealed key table");
   }
 
   /** Parses and structurally validates a manifest (no keys needed, not yet authenticated). */
@@ -187,9 +233,55 @@ public final class Manifest {
     return imageDigest;
   }
 
-  /** The image's OCI config JSON (entrypoint, env, ...), as stored. A copy. */
-  public byte[] imageConfigJson() {
+  /**
+   * The image config of a legacy (version 1 or 2) manifest, which kept it public; empty for version
+   * 3, which seals it ({@link OpenedManifest#imageConfigJson()}).
+   */
+  byte[] legacyImageConfigJson() {
     return imageConfigJson.clone();
+  }
+
+  /**
+   * Whether this manifest predates version 3: its name, tag and config are not authenticated and it
+   * carries no MAC, so it is not opened or trusted by gc (convert the image again).
+   */
+  public boolean isLegacy() {
+    return version < 3;
+  }
+
+  /** The image name and tag the manifest was sealed as (authenticated by the seal and the MAC). */
+  public Optional<dev.blocklift.core.ImageName> imageName() {
+    return imageName;
+  }
+
+  /**
+   * The tag's sequence: each conversion under a name takes a larger one, so a reader that has seen
+   * a sequence can refuse an older manifest (a rollback). 0 for legacy manifests.
+   */
+  public long sequence() {
+    return sequence;
+  }
+
+  /**
+   * Checks the manifest MAC (what gc does before it trusts the chunk table).
+   *
+   * @throws CorruptDataException for a legacy manifest (no MAC) or a MAC that does not verify
+   */
+  public void verifyMac(ManifestMac mac) {
+    if (isLegacy()) {
+      throw new CorruptDataException(
+          "manifest of image "
+              + imageDigest
+              + " is version "
+              + version
+              + ", which has no MAC: convert the image again (or remove it) before gc");
+    }
+    if (!mac.verify(bytes, macLength, macTag)) {
+      throw new CorruptDataException(
+          "manifest "
+              + imageName.map(Object::toString).orElse("?")
+              + " fails its MAC: it was altered, or made with another service secret");
+    }
   }
 
   public int chunkSize() {
@@ -280,6 +372,7 @@ public final class Manifest {
   public String toString() {
     return "Manifest[v"
         + version
+        + imageName.map(n -> ", name=" + n + "#" + sequence).orElse("")
         + ", image="
         + imageDigest
         + ", chunks="

@@ -22,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
  *   else { EncryptedChunk e = ConvergentEncryption.encrypt(salt, c.plaintext(), ZSTD); store(e);
  *          b.chunk(c.index(), e); }
  * }
- * byte[] manifest = b.seal(keyService, tenant);   // then publish atomically
+ * byte[] manifest = b.seal(keyService, tenant, name, sequence, secret.manifestMac()); // publish
  * }</pre>
  *
  * <p>It writes manifests of version {@link Manifest#FORMAT_VERSION}, whose chunks must be in {@link
@@ -117,8 +117,13 @@ public final class ManifestBuilder {
     recordedCount++;
   }
 
+  /** The manifest version written: 3, or 1 for a builder of chunk format 0 (tests). */
+  private int version() {
+    return chunkFormat == ChunkFormat.V0 ? 1 : Manifest.FORMAT_VERSION;
+  }
+
   /** The serialized public part (what {@link Manifest} parses up to the sealed section). */
-  private byte[] publicPart() {
+  private byte[] publicPart(dev.blocklift.core.ImageName name, long sequence) {
     int data = 0;
     for (ChunkName n : names) {
       if (n != null) {
@@ -126,9 +131,16 @@ public final class ManifestBuilder {
       }
     }
     BinaryWriter w = new BinaryWriter(256 + imageConfigJson.length + names.length + data * 32);
-    w.bytes(Manifest.MAGIC).u16(chunkFormat.manifestVersion()).u16(0);
+    int version = version();
+    w.bytes(Manifest.MAGIC).u16(version).u16(0);
+    if (version >= 3) {
+      w.string16(name.toString());
+      w.u64(sequence);
+    }
     w.string16(imageDigest.toString());
-    w.u32(imageConfigJson.length).bytes(imageConfigJson);
+    if (version < 3) {
+      w.u32(imageConfigJson.length).bytes(imageConfigJson);
+    }
     w.u32(chunkSize.bytes()).u64(deviceSize);
     w.string16(saltRootId);
     w.u32(names.length);
@@ -143,12 +155,22 @@ public final class ManifestBuilder {
   }
 
   /**
-   * Seals the manifest for {@code tenant}: a fresh random data key encrypts {@code salt ‖ keys}
-   * with AES-256-GCM (aad = SHA-256 of the public part), and {@code keys} wraps the data key.
+   * Seals the manifest as image {@code name} with tag sequence {@code sequence}, for {@code
+   * tenant}: a fresh random data key encrypts {@code salt ‖ keys ‖ config} with AES-256-GCM (aad =
+   * SHA-256 of the public part, which holds the name and sequence), {@code keys} wraps the data
+   * key, and {@code mac} authenticates the whole for garbage collection.
    *
    * @throws IllegalStateException naming the first index that was never recorded
    */
-  public synchronized byte[] seal(KeyService keyService, TenantId tenant) {
+  public synchronized byte[] seal(
+      KeyService keyService,
+      TenantId tenant,
+      dev.blocklift.core.ImageName name,
+      long sequence,
+      ManifestMac mac) {
+    if (sequence < Manifest.FIRST_SEQUENCE) {
+      throw new IllegalArgumentException("sequence must be at least 1, got " + sequence);
+    }
     if (recordedCount != names.length) {
       for (int i = 0; i < recorded.length; i++) {
         if (!recorded[i]) {
@@ -163,7 +185,7 @@ public final class ManifestBuilder {
         }
       }
     }
-    byte[] pub = publicPart();
+    byte[] pub = publicPart(name, sequence);
     byte[] dataKey = new byte[KeyService.DATA_KEY_BYTES];
     byte[] nonce = new byte[Manifest.NONCE_BYTES];
     RANDOM.nextBytes(dataKey);
@@ -192,6 +214,10 @@ public final class ManifestBuilder {
     w.u32(wrapped.length).bytes(wrapped);
     w.bytes(nonce);
     w.u32(sealed.length).bytes(sealed);
+    if (version() >= 3) {
+      byte[] body = w.toByteArray();
+      w.bytes(Manifest.MAC_MAGIC).bytes(mac.tag(body, body.length));
+    }
     byte[] out = w.toByteArray();
     Manifest.parse(out); // our own output must satisfy the strict reader
     return out;
@@ -204,7 +230,8 @@ public final class ManifestBuilder {
         data++;
       }
     }
-    byte[] t = new byte[Salt.LENGTH + data * ChunkKey.LENGTH];
+    byte[] config = version() >= 3 ? imageConfigJson : new byte[0];
+    byte[] t = new byte[Salt.LENGTH + data * ChunkKey.LENGTH + config.length];
     System.arraycopy(salt.unsafeBytes(), 0, t, 0, Salt.LENGTH);
     int pos = Salt.LENGTH;
     for (int i = 0; i < names.length; i++) {
@@ -213,6 +240,7 @@ public final class ManifestBuilder {
         pos += ChunkKey.LENGTH;
       }
     }
+    System.arraycopy(config, 0, t, pos, config.length);
     return t;
   }
 

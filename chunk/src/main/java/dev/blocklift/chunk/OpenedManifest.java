@@ -17,34 +17,52 @@ import javax.crypto.spec.SecretKeySpec;
  * whole. Factory and use:
  *
  * <pre>{@code
- * public static OpenedManifest open(byte[] manifestBytes, KeyService keys, TenantId tenant)
+ * public static OpenedManifest open(byte[] bytes, KeyService keys, TenantId tenant, ImageName name)
  * public Manifest manifest()
  * public byte[] decrypt(int index, byte[] ciphertext)   // name check, then GCM; CorruptChunkException
  * }</pre>
  *
  * <p>{@link #open} fails with {@link CorruptDataException} on any change to the public part (its
  * SHA-256 is the GCM AAD of the key table), to the key table or nonce, or to the wrapped key (the
- * key service authenticates it); with {@link BlockliftException} for another tenant. Thread-safe
- * and immutable.
+ * key service authenticates it); with {@link BlockliftException} for another tenant, for a manifest
+ * sealed as another image or tag (one copied over another: the name is in the authenticated public
+ * part), and for a legacy manifest (before version 3: its name and config are not authenticated).
+ * Thread-safe and immutable.
  */
 public final class OpenedManifest {
   private final Manifest manifest;
   private final Salt salt;
   private final byte[] keys; // dataChunkCount × 32 bytes, in index order
+  private final byte[] config;
 
-  private OpenedManifest(Manifest manifest, Salt salt, byte[] keys) {
+  private OpenedManifest(Manifest manifest, Salt salt, byte[] keys, byte[] config) {
     this.manifest = manifest;
     this.salt = salt;
     this.keys = keys;
+    this.config = config;
   }
 
-  /** Parses, unwraps the data key as {@code tenant}, unseals and authenticates the manifest. */
-  public static OpenedManifest open(byte[] manifestBytes, KeyService keys, TenantId tenant) {
-    return open(Manifest.parse(manifestBytes), keys, tenant);
+  /**
+   * Parses, unwraps the data key as {@code tenant}, unseals and authenticates the manifest, and
+   * checks that it was sealed as {@code name} (the name it was read under).
+   */
+  public static OpenedManifest open(
+      byte[] manifestBytes, KeyService keys, TenantId tenant, dev.blocklift.core.ImageName name) {
+    return open(Manifest.parse(manifestBytes), keys, tenant, name);
   }
 
-  /** As {@link #open(byte[], KeyService, TenantId)}, for an already parsed manifest. */
-  public static OpenedManifest open(Manifest manifest, KeyService keys, TenantId tenant) {
+  /** As {@link #open(byte[], KeyService, TenantId, dev.blocklift.core.ImageName)}, parsed. */
+  public static OpenedManifest open(
+      Manifest manifest, KeyService keys, TenantId tenant, dev.blocklift.core.ImageName name) {
+    if (manifest.isLegacy()) {
+      throw new BlockliftException(
+          "manifest of "
+              + name
+              + " is version "
+              + manifest.formatVersion()
+              + ", which does not authenticate its name, tag and config; convert the image again"
+              + " (blocklift convert) to read it");
+    }
     if (!manifest.tenant().equals(tenant)) {
       throw new BlockliftException(
           "manifest of image "
@@ -81,9 +99,25 @@ public final class OpenedManifest {
       Arrays.fill(dataKey, (byte) 0);
     }
     Salt salt = Salt.of(Arrays.copyOfRange(table, 0, Salt.LENGTH));
-    byte[] k = Arrays.copyOfRange(table, Salt.LENGTH, table.length);
+    int keysEnd = Salt.LENGTH + manifest.dataChunkCount() * ChunkKey.LENGTH;
+    byte[] k = Arrays.copyOfRange(table, Salt.LENGTH, keysEnd);
+    byte[] config = Arrays.copyOfRange(table, keysEnd, table.length);
     Arrays.fill(table, (byte) 0);
-    return new OpenedManifest(manifest, salt, k);
+    // Authenticated: the name and sequence are in the public part the seal's AAD covers.
+    if (!manifest.imageName().orElseThrow().equals(name)) {
+      throw new BlockliftException(
+          "the manifest stored as "
+              + name
+              + " was sealed as "
+              + manifest.imageName().orElseThrow()
+              + ": it was copied or swapped; refusing it");
+    }
+    return new OpenedManifest(manifest, salt, k, config);
+  }
+
+  /** The image's OCI config JSON (entrypoint, env, ...), from the sealed section. A copy. */
+  public byte[] imageConfigJson() {
+    return config.clone();
   }
 
   public Manifest manifest() {

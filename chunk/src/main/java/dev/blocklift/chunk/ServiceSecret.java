@@ -84,6 +84,21 @@ public final class ServiceSecret {
     return salt(rootId, Optional.empty());
   }
 
+  /**
+   * The key of the manifest MAC (docs/manifest.md): {@code HMAC-SHA-256(secret, "blocklift manifest
+   * mac v1")}, a key of its own so that no salt can ever equal it.
+   */
+  public ManifestMac manifestMac() {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return new ManifestMac(
+          mac.doFinal("blocklift manifest mac v1".getBytes(StandardCharsets.US_ASCII)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HMAC-SHA-256 is not available in this JDK", e);
+    }
+  }
+
   @Override
   public String toString() {
     return "ServiceSecret[redacted]";

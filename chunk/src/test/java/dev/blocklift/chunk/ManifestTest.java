@@ -11,6 +11,7 @@ import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.CorruptChunkException;
 import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.core.Digest;
+import dev.blocklift.core.ImageName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,6 +32,16 @@ class ManifestTest {
       "{\"config\":{\"Entrypoint\":[\"/bin/sh\"],\"Env\":[\"A=1\"]}}"
           .getBytes(StandardCharsets.UTF_8);
   private static final Digest DIGEST = Digest.sha256(CONFIG);
+  private static final ImageName NAME = ImageName.parse("team/app:1");
+  private static final ManifestMac MAC = ServiceSecret.of(new byte[32]).manifestMac();
+
+  private byte[] seal(ManifestBuilder b) {
+    return b.seal(keys, tenant, NAME, 7, MAC);
+  }
+
+  private OpenedManifest open(byte[] manifest) {
+    return OpenedManifest.open(manifest, keys, tenant, NAME);
+  }
 
   @BeforeEach
   void setUp() throws Exception {
@@ -87,7 +98,7 @@ class ManifestTest {
       cipher[i] = e.ciphertext();
       b.chunk(i, e);
     }
-    return new Image(plain, cipher, b.seal(keys, tenant), salt);
+    return new Image(plain, cipher, seal(b), salt);
   }
 
   @ParameterizedTest
@@ -98,11 +109,13 @@ class ManifestTest {
     Image img = image(seed, chunks, size);
 
     Manifest m = Manifest.parse(img.manifest()); // public part: no keys needed
-    assertEquals(2, Manifest.FORMAT_VERSION);
+    assertEquals(3, Manifest.FORMAT_VERSION);
     assertEquals(Manifest.FORMAT_VERSION, m.formatVersion());
     assertEquals(ChunkFormat.V1, m.chunkFormat());
     assertEquals(DIGEST, m.imageDigest());
-    assertArrayEquals(CONFIG, m.imageConfigJson());
+    assertEquals(Optional.of(NAME), m.imageName());
+    assertEquals(7, m.sequence());
+    m.verifyMac(MAC);
     assertEquals(65536, m.chunkSize());
     assertEquals(size, m.deviceSize());
     assertEquals(chunks, m.chunkCount());
@@ -115,8 +128,9 @@ class ManifestTest {
           "seed " + seed + " chunk " + i);
     }
 
-    OpenedManifest o = OpenedManifest.open(img.manifest(), keys, tenant);
+    OpenedManifest o = open(img.manifest());
     assertEquals(img.salt(), o.salt());
+    assertArrayEquals(CONFIG, o.imageConfigJson(), "the config comes from the sealed section");
     for (int i = 0; i < chunks; i++) {
       if (img.plain()[i] == null) {
         assertTrue(o.key(i).isEmpty());
@@ -130,40 +144,75 @@ class ManifestTest {
 
   @ParameterizedTest
   @ValueSource(longs = {11, 12})
-  void versionOneManifestsAndTheirUncompressedChunksStillRead(long seed) {
+  void legacyManifestsParseButAreNeitherOpenedNorTrustedByGc(long seed) {
     int chunks = 9;
     long size = chunks * 65536L - 333;
     Image old = image(seed, chunks, size, ChunkFormat.V0);
     Manifest m = Manifest.parse(old.manifest());
     assertEquals(1, m.formatVersion());
     assertEquals(ChunkFormat.V0, m.chunkFormat());
-    OpenedManifest o = OpenedManifest.open(old.manifest(), keys, tenant);
-    for (int i = 0; i < chunks; i++) {
-      if (old.plain()[i] != null) {
-        assertEquals(old.plain()[i].length + 16, old.cipher()[i].length);
-        assertArrayEquals(old.plain()[i], o.decrypt(i, old.cipher()[i]), "seed " + seed);
-      }
+    assertTrue(m.isLegacy());
+    BlockliftException e = assertThrows(BlockliftException.class, () -> open(old.manifest()));
+    assertTrue(e.getMessage().contains("convert the image again"), e.getMessage());
+    CorruptDataException g = assertThrows(CorruptDataException.class, () -> m.verifyMac(MAC));
+    assertTrue(g.getMessage().contains("has no MAC"), g.getMessage());
+  }
+
+  @Test
+  void aManifestCopiedOverAnotherNameIsRefused() {
+    Image curl = image(21, 3, 3 * 65536);
+    // The store serves it as team/base:1: the name sealed in it says otherwise.
+    BlockliftException e =
+        assertThrows(
+            BlockliftException.class,
+            () ->
+                OpenedManifest.open(curl.manifest(), keys, tenant, ImageName.parse("team/base:1")));
+    assertTrue(
+        e.getMessage().contains("sealed as team/app:1") && e.getMessage().contains("swapped"),
+        e.getMessage());
+  }
+
+  @Test
+  void theConfigIsNotInThePublicBytes() {
+    Image img = image(22, 2, 2 * 65536);
+    String all = new String(img.manifest(), StandardCharsets.ISO_8859_1);
+    assertTrue(!all.contains("Entrypoint") && !all.contains("A=1"), "config leaked in the clear");
+  }
+
+  @Test
+  void theMacIsTheServiceSecretsAndCoversEveryByte() {
+    Image img = image(23, 5, 5 * 65536);
+    Manifest m = Manifest.parse(img.manifest());
+    CorruptDataException e =
+        assertThrows(
+            CorruptDataException.class,
+            () -> m.verifyMac(ServiceSecret.of(filled(32, (byte) 1)).manifestMac()));
+    assertTrue(e.getMessage().contains("fails its MAC"), e.getMessage());
+    SplittableRandom r = new SplittableRandom(23);
+    for (int pos = 0; pos < img.manifest().length; pos++) {
+      byte[] t = img.manifest().clone();
+      t[pos] ^= (byte) (1 << r.nextInt(8));
+      int p = pos;
+      assertThrows(
+          CorruptDataException.class,
+          () -> Manifest.parse(t).verifyMac(MAC),
+          () -> "gc would trust a manifest with byte " + p + " changed");
     }
-    // the same image converted again: a version 2 manifest, other names, same keys
-    Image again = image(seed, chunks, size, ChunkFormat.V1);
-    OpenedManifest o2 = OpenedManifest.open(again.manifest(), keys, tenant);
-    for (int i = 0; i < chunks; i++) {
-      if (old.plain()[i] != null) {
-        assertEquals(o.key(i), o2.key(i), "K = SHA-256(salt ‖ P) in both formats");
-        assertTrue(!o.manifest().chunk(i).equals(o2.manifest().chunk(i)));
-        int index = i;
-        assertThrows(CorruptChunkException.class, () -> o2.decrypt(index, old.cipher()[index]));
-      }
-    }
+  }
+
+  private static byte[] filled(int n, byte b) {
+    byte[] a = new byte[n];
+    Arrays.fill(a, b);
+    return a;
   }
 
   @Test
   void aManifestOfAnUnknownVersionIsRefusedWithTheVersionsRead() {
     byte[] t = image(13, 2, 2 * 65536).manifest();
-    t[9] = 3;
+    t[9] = 4;
     CorruptDataException e = assertThrows(CorruptDataException.class, () -> Manifest.parse(t));
     assertTrue(
-        e.getMessage().contains("is 3; this blocklift reads versions 1 to 2"), e.getMessage());
+        e.getMessage().contains("is 4; this blocklift reads versions 1 to 3"), e.getMessage());
   }
 
   @Test
@@ -177,17 +226,18 @@ class ManifestTest {
   }
 
   @Test
-  void everyChangedByteIsCaughtByOpen() {
+  void everyChangedByteBeforeTheMacIsCaughtByOpen() {
     Image img = image(5, 6, 6 * 65536 - 17);
     byte[] bytes = img.manifest();
     SplittableRandom r = new SplittableRandom(5);
-    for (int pos = 0; pos < bytes.length; pos++) {
+    // The MAC (magic + 32 bytes) is gc's; readers need not hold the service secret.
+    for (int pos = 0; pos < bytes.length - 36; pos++) {
       byte[] t = bytes.clone();
       t[pos] ^= (byte) (1 << r.nextInt(8));
       int p = pos;
       assertThrows(
           BlockliftException.class,
-          () -> OpenedManifest.open(t, keys, tenant),
+          () -> open(t),
           () -> "flipped a bit of byte " + p + " of " + bytes.length + " went unnoticed");
     }
   }
@@ -199,7 +249,7 @@ class ManifestTest {
     BlockliftException e =
         assertThrows(
             BlockliftException.class,
-            () -> OpenedManifest.open(img.manifest(), keys, TenantId.of("team-b")));
+            () -> OpenedManifest.open(img.manifest(), keys, TenantId.of("team-b"), NAME));
     assertTrue(e.getMessage().contains("team-a") && e.getMessage().contains("team-b"));
 
     // rewriting the tenant field to team-b does not help: team-a's wrapped key names team-a
@@ -208,7 +258,8 @@ class ManifestTest {
     int at = m.publicLength() + 4 + 2;
     forged[at + 5] = 'b';
     assertThrows(
-        BlockliftException.class, () -> OpenedManifest.open(forged, keys, TenantId.of("team-b")));
+        BlockliftException.class,
+        () -> OpenedManifest.open(forged, keys, TenantId.of("team-b"), NAME));
   }
 
   @Test
@@ -217,13 +268,13 @@ class ManifestTest {
     LocalKeyring other = LocalKeyring.open(dir.resolve("other.json"), Clock.systemUTC());
     other.ensureTenant(tenant);
     assertThrows(
-        CorruptDataException.class, () -> OpenedManifest.open(img.manifest(), other, tenant));
+        CorruptDataException.class, () -> OpenedManifest.open(img.manifest(), other, tenant, NAME));
   }
 
   @Test
   void aChunkFromElsewhereIsCorrupt() {
     Image img = image(8, 8, 8 * 65536);
-    OpenedManifest o = OpenedManifest.open(img.manifest(), keys, tenant);
+    OpenedManifest o = open(img.manifest());
     java.util.List<Integer> data = new java.util.ArrayList<>();
     for (int i = 0; i < 8; i++) {
       Optional<ChunkName> name = o.manifest().chunk(i);
@@ -260,7 +311,7 @@ class ManifestTest {
 
   private static void assertField(byte[] good, int pos, String field) {
     byte[] t = good.clone();
-    t[pos] ^= 1;
+    t[pos] ^= 0x40; // (a low bit of the version would make another readable version)
     CorruptDataException e = assertThrows(CorruptDataException.class, () -> Manifest.parse(t));
     assertTrue(e.getMessage().contains("field " + field), e.getMessage());
   }
@@ -272,14 +323,14 @@ class ManifestTest {
             DIGEST, CONFIG, ChunkSize.DEFAULT, 3L * 512 * 1024, "root-1", Salt.of(new byte[32]));
     b.hole(0);
     b.hole(2);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.seal(keys, tenant));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> seal(b));
     assertTrue(e.getMessage().contains("chunk 1"), e.getMessage());
     assertThrows(IllegalStateException.class, () -> b.hole(2));
     assertThrows(IndexOutOfBoundsException.class, () -> b.hole(3));
     b.hole(1);
-    Manifest m = Manifest.parse(b.seal(keys, tenant));
+    Manifest m = Manifest.parse(seal(b));
     assertEquals(3, m.holeCount());
-    assertEquals(0, OpenedManifest.open(m, keys, tenant).manifest().dataChunkCount());
+    assertEquals(0, OpenedManifest.open(m, keys, tenant, NAME).manifest().dataChunkCount());
   }
 
   @Test
@@ -312,7 +363,7 @@ class ManifestTest {
     for (var f : done) {
       f.get();
     }
-    OpenedManifest o = OpenedManifest.open(b.seal(keys, tenant), keys, tenant);
+    OpenedManifest o = open(seal(b));
     assertEquals(chunks / 5, o.manifest().holeCount());
     for (int i = 0; i < chunks; i++) {
       if (plain[i] != null) {

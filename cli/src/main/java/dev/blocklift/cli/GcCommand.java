@@ -53,7 +53,9 @@ public final class GcCommand implements Callable<Integer> {
     }
     GcResult r;
     try (Store store = ReadPath.store(options.config())) {
-      r = new GarbageCollector(store, Clock.systemUTC()).collect(g.toDuration(), dryRun);
+      r =
+          new GarbageCollector(store, Clock.systemUTC(), options.home().secret().manifestMac())
+              .collect(g.toDuration(), dryRun);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

@@ -77,7 +77,8 @@ public final class InspectCommand implements Callable<Integer> {
       m.put("distinctChunks", man.distinctChunks().size());
       m.put("saltRoot", man.saltRootId());
       m.put("tenant", man.tenant().toString());
-      m.put("config", new String(man.imageConfigJson(), StandardCharsets.UTF_8));
+      man.imageName().ifPresent(sealedAs -> m.put("sealedAs", sealedAs.toString()));
+      m.put("sequence", man.sequence());
       if (chunks) {
         java.util.List<String> list = new java.util.ArrayList<>();
         for (int i = 0; i < man.chunkCount(); i++) {
@@ -91,6 +92,8 @@ public final class InspectCommand implements Callable<Integer> {
               new ImageVerifier(store, keys, home.roots(), 1).open(n, config.tenant());
           m.put("sealed", "authentic");
           m.put("keys", opened.manifest().dataChunkCount());
+          // The config is sealed (its Env may hold secrets): shown only once opened.
+          m.put("config", new String(opened.imageConfigJson(), StandardCharsets.UTF_8));
         }
       }
     }

@@ -1,5 +1,6 @@
 package dev.blocklift.cli;
 
+import dev.blocklift.agent.SeenTags;
 import dev.blocklift.agent.StoreCounter;
 import dev.blocklift.agent.Worker;
 import dev.blocklift.cache.CacheTier;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -104,9 +106,13 @@ final class ReadPath {
     }
   }
 
-  static Worker.Options options(WorkerConfig c) {
+  static Worker.Options options(WorkerConfig c) throws IOException {
     return new Worker.Options(
-        c.fetchTimeout().toDuration(), c.tenant(), c.plaintextCache(), c.readahead());
+        c.fetchTimeout().toDuration(),
+        c.tenant(),
+        c.plaintextCache(),
+        c.readahead(),
+        Optional.of(SeenTags.open(c.home().dir().resolve("seen-tags.json"))));
   }
 
   private static List<CacheTier> tiers(WorkerConfig c) throws IOException {

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
@@ -60,6 +61,24 @@ public final class Converter {
     this.roots = roots;
     this.scratchDir = scratchDir;
     this.nanoTime = nanoTime;
+  }
+
+  /**
+   * The tag sequence of a new manifest under {@code options.name()}: larger than the one it
+   * replaces, and than the clock's milliseconds (so that a name removed and converted again still
+   * moves forward for readers that remember the old sequence).
+   */
+  private long nextSequence(ConvertOptions options) throws IOException {
+    long next = Math.max(dev.blocklift.chunk.Manifest.FIRST_SEQUENCE, System.currentTimeMillis());
+    Optional<byte[]> previous = store.manifests().get(options.name());
+    if (previous.isPresent()) {
+      try {
+        next = Math.max(next, dev.blocklift.chunk.Manifest.parse(previous.get()).sequence() + 1);
+      } catch (dev.blocklift.core.CorruptDataException e) {
+        // An unreadable manifest is replaced; its sequence is unknown.
+      }
+    }
+    return next;
   }
 
   /** Converts an image from a local reference ({@code oci:}, {@code docker-archive:}). */
@@ -150,7 +169,9 @@ public final class Converter {
       pipeline.run(chunker);
       int repaired = pipeline.ensureAllStored(chunker);
       listener.phase("publishing");
-      byte[] manifest = builder.seal(keys, options.tenant());
+      byte[] manifest =
+          builder.seal(
+              keys, options.tenant(), options.name(), nextSequence(options), secret.manifestMac());
       store.manifests().publish(options.name(), manifest);
       long end = nanoTime.getAsLong();
       ConvertStats stats =

@@ -36,16 +36,23 @@ import java.util.stream.Stream;
  *       (re-uploading any that went missing), and publishes last.
  * </ol>
  *
- * A manifest that cannot be parsed stops the collection before anything is deleted: it might
- * reference anything.
+ * A manifest that cannot be parsed, or whose MAC (under the service secret) does not verify, stops
+ * the collection before anything is deleted: it might reference anything, and a changed chunk table
+ * must not make gc delete a chunk the real image needs.
  */
 public final class GarbageCollector {
   private final Store store;
   private final Clock clock;
+  private final dev.blocklift.chunk.ManifestMac mac;
 
-  public GarbageCollector(Store store, Clock clock) {
+  /**
+   * @param mac the manifest MAC of the store's service secret: a manifest that fails it (or has
+   *     none) stops the collection before anything is deleted
+   */
+  public GarbageCollector(Store store, Clock clock, dev.blocklift.chunk.ManifestMac mac) {
     this.store = store;
     this.clock = clock;
+    this.mac = mac;
   }
 
   public GcResult collect(Duration grace, boolean dryRun) throws IOException {
@@ -75,7 +82,9 @@ public final class GarbageCollector {
         continue; // deleted meanwhile
       }
       try {
-        referenced.addAll(Manifest.parse(bytes.get()).distinctChunks());
+        Manifest m = Manifest.parse(bytes.get());
+        m.verifyMac(mac); // the chunk table is trusted only once authenticated
+        referenced.addAll(m.distinctChunks());
       } catch (CorruptDataException | IllegalArgumentException e) {
         throw new BlockliftException(
             "gc stopped before deleting anything: manifest "

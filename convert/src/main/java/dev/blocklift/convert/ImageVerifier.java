@@ -58,7 +58,7 @@ public final class ImageVerifier {
                 () ->
                     new BlockliftException(
                         "no image " + name + " in " + store.uri() + "; see blocklift images"));
-    OpenedManifest opened = OpenedManifest.open(bytes, keys, tenant);
+    OpenedManifest opened = OpenedManifest.open(bytes, keys, tenant, name);
     roots.checkReadable(opened.manifest().saltRootId(), "manifest " + name);
     return opened;
   }

@@ -38,7 +38,8 @@ class ConvertToS3Test {
             home.verifier().verify(ImageName.parse("team/app:2"), TenantId.DEFAULT, k -> {});
         assertTrue(v.ok(), v.problems().toString());
         GcResult gc =
-            new GarbageCollector(home.store, Clock.systemUTC()).collect(Duration.ZERO, true);
+            new GarbageCollector(home.store, Clock.systemUTC(), home.secret.manifestMac())
+                .collect(Duration.ZERO, true);
         assertEquals(0, gc.swept(), "every chunk is referenced");
         assertEquals(15, gc.referenced());
       }

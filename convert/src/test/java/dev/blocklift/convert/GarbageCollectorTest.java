@@ -51,7 +51,8 @@ class GarbageCollectorTest {
           Manifest.parse(home.store.manifests().get(ImageName.parse("drop:1")).orElseThrow())
               .distinctChunks();
       home.store.manifests().delete(ImageName.parse("drop:1"));
-      GarbageCollector gc = new GarbageCollector(home.store, Clock.systemUTC());
+      GarbageCollector gc =
+          new GarbageCollector(home.store, Clock.systemUTC(), home.secret.manifestMac());
 
       GcResult young = gc.collect(Duration.ofHours(1), false);
       assertEquals(0, young.swept(), "everything is younger than the grace period");
@@ -85,10 +86,54 @@ class GarbageCollectorTest {
           assertThrows(
               BlockliftException.class,
               () ->
-                  new GarbageCollector(home.store, Clock.systemUTC())
+                  new GarbageCollector(home.store, Clock.systemUTC(), home.secret.manifestMac())
                       .collect(Duration.ZERO, false));
       assertTrue(e.getMessage().contains("garbage:1"), e.getMessage());
       assertEquals(before, ConverterTest.count(home.store.chunks()));
+    }
+  }
+
+  @Test
+  void aFlippedBitInAChunkTableStopsGcBeforeItDeletesAnything() throws Exception {
+    try (TestHome home = new TestHome(dir)) {
+      home.convert(TestHome.device(dir.resolve("a.img"), 12, 1), "real:1");
+      home.convert(TestHome.device(dir.resolve("b.img"), 12, 2), "other:1");
+      home.store.manifests().delete(ImageName.parse("other:1")); // its chunks are garbage
+      age(home, Duration.ofHours(2));
+      ImageName real = ImageName.parse("real:1");
+      byte[] good = home.store.manifests().get(real).orElseThrow();
+      Manifest m = Manifest.parse(good);
+      // Flip a bit of the first chunk name in the table: the real image's chunk would look
+      // unreferenced, and be deleted, if gc trusted the public part.
+      byte[] name = m.distinctChunks().iterator().next().bytes();
+      int firstName = -1;
+      for (int i = 0; i + name.length <= good.length && firstName < 0; i++) {
+        if (java.util.Arrays.equals(good, i, i + name.length, name, 0, name.length)) {
+          firstName = i;
+        }
+      }
+      assertTrue(firstName > 0);
+      byte[] bad = good.clone();
+      bad[firstName] ^= 1;
+      home.store.manifests().publish(real, bad);
+      long before = ConverterTest.count(home.store.chunks());
+      BlockliftException e =
+          assertThrows(
+              BlockliftException.class,
+              () ->
+                  new GarbageCollector(home.store, Clock.systemUTC(), home.secret.manifestMac())
+                      .collect(Duration.ofHours(1), false));
+      assertTrue(
+          e.getMessage().contains("real:1") && e.getMessage().contains("MAC"), e.getMessage());
+      assertEquals(before, ConverterTest.count(home.store.chunks()), "nothing deleted");
+      home.store.manifests().publish(real, good);
+      assertTrue(
+          new GarbageCollector(home.store, Clock.systemUTC(), home.secret.manifestMac())
+                  .collect(Duration.ofHours(1), false)
+                  .swept()
+              > 0,
+          "with the manifest intact, the other image's chunks go");
+      assertTrue(home.verifier().verify(real, TenantId.DEFAULT, k -> {}).ok());
     }
   }
 
@@ -112,7 +157,9 @@ class GarbageCollectorTest {
         Future<?> gcLoop =
             ex.submit(
                 () -> {
-                  GarbageCollector gc = new GarbageCollector(plain.store, Clock.systemUTC());
+                  GarbageCollector gc =
+                      new GarbageCollector(
+                          plain.store, Clock.systemUTC(), plain.secret.manifestMac());
                   while (!done.get()) {
                     swept.addAndGet((int) gc.collect(Duration.ofHours(1), false).swept());
                     runs.incrementAndGet();
