@@ -79,6 +79,46 @@ class StoreCommandsTest {
   }
 
   @Test
+  void aManifestCopiedOverAnotherTagIsRefusedAndTheConfigIsNotPublic() throws Exception {
+    for (String[] c : new String[][] {{"base", "team/base:1"}, {"derived", "team/curl:1"}}) {
+      json(
+          run(
+              "convert",
+              "oci:" + layout + ":" + c[0],
+              "--name",
+              c[1],
+              "--home",
+              home.toString(),
+              "--json"));
+    }
+    Path store = home.resolve("store");
+    Path base;
+    Path curl;
+    try (Store s = LocalStoreProvider.open(store, FsyncPolicy.NONE)) {
+      var m = (dev.blocklift.store.local.LocalManifestStore) s.manifests();
+      base = m.path(ImageName.parse("team/base:1"));
+      curl = m.path(ImageName.parse("team/curl:1"));
+    }
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(base)));
+    String bytes =
+        new String(Files.readAllBytes(base), java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertTrue(!bytes.contains("\"Env\"") && !bytes.contains("PATH="), "the config is sealed");
+    JsonNode opened =
+        json(run("inspect", "team/base:1", "--open", "--home", home.toString(), "--json"));
+    assertTrue(opened.get("config").asText().contains("PATH="), opened.toString());
+
+    Files.copy(curl, base, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Run swapped = run("inspect", "team/base:1", "--open", "--home", home.toString());
+    assertEquals(1, swapped.code(), swapped.out());
+    assertTrue(
+        swapped.err().contains("stored as team/base:1 was sealed as team/curl:1"), swapped.err());
+    Run verify = run("verify", "team/base:1", "--home", home.toString());
+    assertEquals(1, verify.code(), verify.out());
+  }
+
+  @Test
   void convertBaseThenDerivedThenListInspectVerifyGc() throws Exception {
     JsonNode base =
         json(
@@ -207,7 +247,7 @@ class StoreCommandsTest {
       Run verify = run("verify", image, "--home", home.toString());
       assertEquals(0, verify.code(), image + ": " + verify.out() + verify.err());
       JsonNode inspect = json(run("inspect", image, "--home", home.toString(), "--json"));
-      assertEquals(2, inspect.get("formatVersion").asInt());
+      assertEquals(3, inspect.get("formatVersion").asInt());
       assertEquals(1, inspect.get("chunkFormat").asInt());
     }
 

@@ -61,9 +61,18 @@ final class AtomicFiles {
 
   /** Writes {@code bytes} to {@code target}, replacing what is there, in one atomic step. */
   static void writeReplacing(Path target, byte[] bytes, FsyncPolicy fsync) throws IOException {
+    writeReplacing(target, bytes, fsync, false);
+  }
+
+  /**
+   * As {@link #writeReplacing(Path, byte[], FsyncPolicy)}; with {@code ownerOnly} the file is made
+   * 0600 before it is visible (manifests: nobody else reads what an image is).
+   */
+  static void writeReplacing(Path target, byte[] bytes, FsyncPolicy fsync, boolean ownerOnly)
+      throws IOException {
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path temp = writeTemp(dir, bytes, fsync);
+    Path temp = writeTemp(dir, bytes, fsync, ownerOnly);
     try {
       try {
         Files.move(
@@ -80,12 +89,28 @@ final class AtomicFiles {
   }
 
   private static Path writeTemp(Path dir, byte[] bytes, FsyncPolicy fsync) throws IOException {
+    return writeTemp(dir, bytes, fsync, false);
+  }
+
+  /** A new temporary file holding {@code bytes}; 0600 from its creation with {@code ownerOnly}. */
+  private static Path writeTemp(Path dir, byte[] bytes, FsyncPolicy fsync, boolean ownerOnly)
+      throws IOException {
     Path temp =
         dir.resolve(
             TEMP_PREFIX + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
     boolean done = false;
+    java.nio.file.attribute.FileAttribute<?>[] attrs =
+        ownerOnly
+            ? new java.nio.file.attribute.FileAttribute<?>[] {
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))
+            }
+            : new java.nio.file.attribute.FileAttribute<?>[0];
     try (FileChannel ch =
-        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel.open(
+            temp,
+            java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            attrs)) {
       ByteBuffer buf = ByteBuffer.wrap(bytes);
       while (buf.hasRemaining()) {
         ch.write(buf);

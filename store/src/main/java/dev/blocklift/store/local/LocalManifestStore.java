@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 /**
  * Published manifests as files: {@code <root>/<repository>/_tags/<tag>} (see {@link ManifestKeys}).
  * Publishing writes a temporary file and renames it over the old one, so readers see the old
- * manifest or the new one, whole.
+ * manifest or the new one, whole. Manifest files are 0600.
  */
 public final class LocalManifestStore implements ManifestStore {
   private final Path root;
@@ -35,7 +35,7 @@ public final class LocalManifestStore implements ManifestStore {
 
   @Override
   public void publish(ImageName name, byte[] manifest) throws IOException {
-    AtomicFiles.writeReplacing(path(name), manifest, fsync);
+    AtomicFiles.writeReplacing(path(name), manifest, fsync, true);
   }
 
   @Override
