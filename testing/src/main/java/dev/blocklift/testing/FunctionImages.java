@@ -46,6 +46,10 @@ public final class FunctionImages {
   @SuppressWarnings("ArrayRecordComponent") // test data, never mutated
   public record Image(Path ext4, byte[] config) {}
 
+  /** An image's root file tree (not yet flattened) and its OCI image config (JSON). */
+  @SuppressWarnings("ArrayRecordComponent") // test data, never mutated
+  public record Tree(Path dir, byte[] config) {}
+
   /** The shell runtime's handlers (its {@code _HANDLER} values); see {@link #shellRuntime}. */
   public static final List<String> SHELL_HANDLERS =
       List.of("echo", "env", "sleep", "crash", "error", "log", "initfail", "nonext");
@@ -152,6 +156,15 @@ public final class FunctionImages {
    * stays in {@code workDir/shell-runtime}).
    */
   public static Image shellRuntime(Path workDir) throws IOException {
+    Tree t = shellRuntimeTree(workDir);
+    return new Image(mkfs(t.dir(), workDir.resolve("shell-runtime.ext4")), t.config());
+  }
+
+  /**
+   * The tree of {@link #shellRuntime} in {@code workDir/shell-runtime}, not flattened (for images
+   * packed otherwise, e.g. as an OCI layout), with its config.
+   */
+  public static Tree shellRuntimeTree(Path workDir) throws IOException {
     Path tree = baseTree(workDir.resolve("shell-runtime"));
     Path bin = tree.resolve("bin");
     Files.copy(Path.of(BUSYBOX), bin.resolve("busybox"), StandardCopyOption.COPY_ATTRIBUTES);
@@ -172,7 +185,7 @@ public final class FunctionImages {
                 "LAMBDA_RUNTIME_DIR=/var/runtime"),
             List.of("/var/runtime/bootstrap"),
             List.of("echo"));
-    return new Image(mkfs(tree, workDir.resolve("shell-runtime.ext4")), config);
+    return new Tree(tree, config);
   }
 
   /**
@@ -191,6 +204,17 @@ public final class FunctionImages {
    *     path or this JVM has no compiler or jlink
    */
   public static Image javaRuntime(Path workDir) throws IOException {
+    Tree t = javaRuntimeTree(workDir);
+    return new Image(mkfs(t.dir(), workDir.resolve("java-runtime.ext4")), t.config());
+  }
+
+  /**
+   * The tree of {@link #javaRuntime} in {@code workDir/java-runtime}, not flattened (for images
+   * packed otherwise, e.g. as an OCI layout), with its config.
+   *
+   * @throws IllegalStateException as {@link #javaRuntime} does
+   */
+  public static Tree javaRuntimeTree(Path workDir) throws IOException {
     Map<String, Path> jars = ricJars(System.getProperty("java.class.path", ""));
     Path jre = jlinkedRuntime();
     Path tree = baseTree(workDir.resolve("java-runtime"));
@@ -237,7 +261,7 @@ public final class FunctionImages {
                 JAVA_CLASS_PATH,
                 RIC_MAIN_CLASS),
             List.of(JAVA_ECHO_HANDLER));
-    return new Image(mkfs(tree, workDir.resolve("java-runtime.ext4")), config);
+    return new Tree(tree, config);
   }
 
   /**
