@@ -108,7 +108,12 @@ public final class NbdServer implements AutoCloseable {
           Files.readAttributes(
               abs.getParent(), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       GroupPrincipal group = dir.group();
-      Files.getFileAttributeView(abs, PosixFileAttributeView.class).setGroup(group);
+      try {
+        Files.getFileAttributeView(abs, PosixFileAttributeView.class).setGroup(group);
+      } catch (IOException e) {
+        // Not a member of that group: the socket keeps the process's group.
+        LOG.log(System.Logger.Level.DEBUG, "socket " + abs + " keeps its group: " + e);
+      }
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;

@@ -21,6 +21,7 @@ import dev.blocklift.convert.ConvertOptions;
 import dev.blocklift.convert.Converter;
 import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.ByteSize;
+import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.Digest;
 import dev.blocklift.core.ImageName;
 import dev.blocklift.store.Store;
@@ -41,10 +42,12 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -60,6 +63,7 @@ import org.junit.jupiter.api.Test;
 class NbdWorkerTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String IMAGE = "nbdtest:1";
+  static final String BROKEN = "nbdtest:broken";
   static final String DATA = "data/random.bin";
   static final int DATA_SIZE = 5 * 1024 * 1024 + 777;
   static final byte[] CONFIG =
@@ -92,6 +96,12 @@ class NbdWorkerTest {
     // 64 MiB, mostly free: its zero chunks are holes of the manifest.
     Path img = Ext4Images.mkfs(tree, tmp.resolve("flat.ext4"), "64M");
     flat = Files.readAllBytes(img);
+    // A second image of other random bytes, whose chunks the first does not share.
+    Path tree2 = Files.createDirectories(tmp.resolve("tree2"));
+    byte[] other = new byte[2 * 1024 * 1024];
+    new SplittableRandom(14).nextBytes(other);
+    Files.write(tree2.resolve("other.bin"), other);
+    Path img2 = Ext4Images.mkfs(tree2, tmp.resolve("flat2.ext4"), "16M");
     try (Store store = Stores.open(home.resolve("store").toString());
         LocalKeyring keys = LocalKeyring.open(home.resolve("keyring.json"), Clock.systemUTC())) {
       new Converter(
@@ -106,6 +116,19 @@ class NbdWorkerTest {
               Digest.sha256(CONFIG),
               CONFIG,
               ConvertOptions.of(ImageName.parse(IMAGE), TenantId.DEFAULT),
+              ConvertListener.NONE);
+      new Converter(
+              store,
+              keys,
+              ServiceSecret.loadOrCreate(home.resolve("service-secret")),
+              new SaltRoots(home.resolve("salt-roots.json"), Clock.systemUTC()),
+              Files.createDirectories(home.resolve("scratch")),
+              System::nanoTime)
+          .convertDevice(
+              img2,
+              Digest.sha256(CONFIG),
+              CONFIG,
+              ConvertOptions.of(ImageName.parse(BROKEN), TenantId.DEFAULT),
               ConvertListener.NONE);
     }
     worker =
@@ -363,6 +386,66 @@ class NbdWorkerTest {
       JsonNode info = JSON.readTree(ok("nbdinfo", "--json", e.get("uri").asText()).stdout());
       assertEquals(flat.length, info.get("exports").get(0).get("export-size").asLong());
       assertEquals(200, client.get("/health").status(), "the worker is fine");
+    } finally {
+      unexport(e);
+    }
+  }
+
+  @Test
+  void aChunkThatCannotBeHadFailsOnlyItsRequestWithEio() throws Exception {
+    Set<ChunkName> first = new HashSet<>();
+    Worker.Image one = worker.open(ImageName.parse(IMAGE));
+    Worker.Image two = worker.open(ImageName.parse(BROKEN));
+    int victim = -1;
+    int healthy = -1;
+    try {
+      for (int i = 0; i < one.map().chunkCount(); i++) {
+        one.map().chunk(i).ifPresent(first::add);
+      }
+      for (int i = 0; i < two.map().chunkCount() && (victim < 0 || healthy < 0); i++) {
+        Optional<ChunkName> n = two.map().chunk(i);
+        if (n.isPresent() && !first.contains(n.get())) {
+          if (victim < 0) {
+            victim = i;
+            assertTrue(worker.store().chunks().delete(n.get()), "deleted " + n.get());
+          } else if (!n.equals(two.map().chunk(victim))) {
+            healthy = i;
+          }
+        }
+      }
+    } finally {
+      one.device().close();
+      two.device().close();
+    }
+    assertTrue(victim >= 0 && healthy >= 0);
+    WorkerClient.Answer a = client.post("/nbd?image=" + BROKEN);
+    assertEquals(200, a.status(), a.body());
+    JsonNode e = JSON.readTree(a.body());
+    try (RawClient c = new RawClient(Path.of(e.get("socket").asText()), 60)) {
+      c.go(true);
+      long chunk = 512 * 1024;
+      c.request(0, NbdProto.CMD_READ, 1, victim * chunk, 4096, null);
+      RawClient.Chunk err = c.structured().getLast();
+      assertEquals(NbdProto.REPLY_TYPE_ERROR, err.type());
+      assertEquals(NbdProto.EIO, err.buf().getInt());
+      c.request(0, NbdProto.CMD_READ, 2, healthy * chunk, 4096, null);
+      byte[] got = RawClient.assemble(c.structured(), healthy * chunk, 4096);
+      assertArrayEquals(
+          Arrays.copyOfRange(
+              Files.readAllBytes(tmp.resolve("flat2.ext4")),
+              (int) (healthy * chunk),
+              (int) (healthy * chunk + 4096)),
+          got,
+          "the connection goes on");
+      assertTrue(
+          Processes.run(
+                      Duration.ofMinutes(2),
+                      null,
+                      List.of(
+                          "nbdcopy", e.get("uri").asText(), tmp.resolve("broken.img").toString()))
+                  .exitCode()
+              != 0,
+          "nbdcopy sees the error");
     } finally {
       unexport(e);
     }
