@@ -39,7 +39,7 @@ import org.eclipse.jetty.util.Fields;
  * <pre>
  *   POST   /nbd?image=NAME:TAG[&amp;socket=PATH|&amp;listen=HOST:PORT][&amp;rw=true]   start one
  *   GET    /nbd                                                             list them (JSON)
- *   DELETE /nbd?id=ID          or   POST /nbd/stop?id=ID                    stop one
+ *   DELETE /nbd?id=ID          or   POST /nbd/stop?id=ID  (name=ID too)     stop one
  * </pre>
  *
  * Each export is its own {@link NbdServer} over a device the worker opens on its shared tiers; with
@@ -129,7 +129,7 @@ final class NbdExports implements WorkerApi {
           return describe(start(q, caller));
         }
         case "DELETE" -> {
-          return stop(required(q, "id"));
+          return stop(idOf(q));
         }
         default -> throw new ApiError(405, "use GET, POST or DELETE on /nbd, not " + method);
       }
@@ -138,7 +138,7 @@ final class NbdExports implements WorkerApi {
       if (!method.equals("POST")) {
         throw new ApiError(405, "use POST, not " + method);
       }
-      return stop(required(q, "id"));
+      return stop(idOf(q));
     }
     throw new ApiError(404, "no such resource " + path + "; see /nbd and /nbd/stop");
   }
@@ -369,6 +369,12 @@ final class NbdExports implements WorkerApi {
     byte[] b = new byte[6];
     RANDOM.nextBytes(b);
     return "nbd-" + HexFormat.of().formatHex(b);
+  }
+
+  /** The export to stop: {@code id=ID} (or {@code name=ID}). */
+  private static String idOf(Fields q) {
+    String name = q.getValue("name");
+    return q.getValue("id") == null && name != null && !name.isBlank() ? name : required(q, "id");
   }
 
   private static String required(Fields q, String key) {

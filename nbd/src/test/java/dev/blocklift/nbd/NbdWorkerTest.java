@@ -367,7 +367,7 @@ class NbdWorkerTest {
       JsonNode info = JSON.readTree(ok("nbdinfo", "--json", uri).stdout());
       assertEquals(flat.length, info.get("exports").get(0).get("export-size").asLong());
     } finally {
-      WorkerClient.Answer a = client.post("/nbd/stop?id=" + tcp.get("id").asText());
+      WorkerClient.Answer a = client.post("/nbd/stop?name=" + tcp.get("id").asText());
       assertEquals(200, a.status(), a.body());
     }
     JsonNode e = export("");
