@@ -23,7 +23,12 @@ public interface WorkerApi extends AutoCloseable {
   }
 
   /** What the API gets from the worker it runs in. */
-  record Context(WorkerContainers containers, Optional<byte[]> token, java.nio.file.Path state) {}
+  record Context(WorkerContainers containers, Optional<byte[]> token, java.nio.file.Path state) {
+    /** The worker's shared tiers and fetcher, to open images on (e.g. the NBD exports). */
+    public Worker worker() {
+      return containers.worker();
+    }
+  }
 
   /** Makes the API once the worker's containers exist. */
   @FunctionalInterface

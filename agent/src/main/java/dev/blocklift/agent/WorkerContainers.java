@@ -33,6 +33,11 @@ public final class WorkerContainers implements AutoCloseable {
             .orElseThrow(() -> new IllegalStateException("cannot read the worker's start time"));
   }
 
+  /** The worker whose mounts these containers use. */
+  Worker worker() {
+    return mounts.worker();
+  }
+
   /**
    * What to run.
    *

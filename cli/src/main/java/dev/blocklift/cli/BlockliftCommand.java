@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       WorkerCommand.class,
       FunctionsCommand.class,
+      NbdCommand.class,
       StatsCommand.class,
       CacheNodeCommand.class
     })

@@ -9,6 +9,7 @@ import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.ByteSize;
 import dev.blocklift.core.TimeSpan;
 import dev.blocklift.functions.Functions;
+import dev.blocklift.nbd.Nbd;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -184,7 +185,12 @@ public final class WorkerCommand implements Callable<Integer> {
     try {
       daemon =
           WorkerDaemon.start(
-              w, stateDir, roots, new WorkerRunParser(), how, List.of(Functions.api(functions)));
+              w,
+              stateDir,
+              roots,
+              new WorkerRunParser(),
+              how,
+              List.of(Functions.api(functions), Nbd.api()));
     } catch (Exception e) {
       w.close();
       throw e;
