@@ -16,28 +16,65 @@ import java.util.concurrent.Executors;
  * concurrent misses on one chunk into ONE read of the tier chain (the cache module's {@link
  * SingleFlight}, across all devices sharing this fetcher), bounds every wait by the fetch timeout,
  * re-verifies the bytes against the chunk name, and counts bytes fetched per image.
+ *
+ * <p>A chunk whose fetch just failed or timed out is remembered for {@code retryAfter}: its reads
+ * in that time fail at once with the first failure's cause, instead of each waiting out the fetch
+ * timeout again (the kernel retries a failed block several times; a stalled store would otherwise
+ * cost a timeout per retry). The memory holds at most {@link #MAX_REMEMBERED} chunks.
  */
 public final class ChunkFetcher implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ChunkFetcher.class.getName());
 
+  static final int MAX_REMEMBERED = 4096;
+
   private final ChunkSource source;
   private final Duration timeout;
+  private final Duration retryAfter;
+  private final java.util.function.LongSupplier nanoTime;
+  private final java.util.Map<ChunkName, Failure> failed =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final FetchMetrics metrics;
+
+  /** A fetch that failed, remembered until {@code untilNanos}. */
+  private record Failure(long untilNanos, String message) {}
+
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final SingleFlight<ChunkName, byte[]> flights = new SingleFlight<>(executor);
   private volatile TraceRecorder trace;
 
+  /** A fetcher that retries a failed chunk at once (no memory of failures): tests, embedders. */
   public ChunkFetcher(ChunkSource source, Duration timeout, FetchMetrics metrics) {
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("fetch timeout must be positive, got " + timeout);
-    }
-    this.source = source;
-    this.timeout = timeout;
-    this.metrics = metrics;
+    this(source, timeout, Duration.ZERO, metrics, System::nanoTime);
   }
 
   public ChunkFetcher(ChunkSource source, Duration timeout) {
     this(source, timeout, new FetchMetrics());
+  }
+
+  /** How long a failed chunk's reads fail at once by default. */
+  public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
+
+  /**
+   * @param retryAfter how long reads of a chunk that failed fail at once (zero: always retry)
+   * @param nanoTime the monotonic clock of that memory
+   */
+  public ChunkFetcher(
+      ChunkSource source,
+      Duration timeout,
+      Duration retryAfter,
+      FetchMetrics metrics,
+      java.util.function.LongSupplier nanoTime) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("fetch timeout must be positive, got " + timeout);
+    }
+    if (retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retry-after must not be negative, got " + retryAfter);
+    }
+    this.source = source;
+    this.timeout = timeout;
+    this.retryAfter = retryAfter;
+    this.metrics = metrics;
+    this.nanoTime = nanoTime;
   }
 
   public ChunkSource source() {
@@ -61,6 +98,21 @@ public final class ChunkFetcher implements AutoCloseable {
   public byte[] fetch(ChunkName name, String image) throws IOException {
     TraceRecorder t = trace;
     metrics.reads.increment();
+    Failure recent = failed.get(name);
+    if (recent != null) {
+      long left = recent.untilNanos() - nanoTime.getAsLong();
+      if (left > 0) {
+        metrics.failures.increment();
+        throw new IOException(
+            recent.message()
+                + " (failed "
+                + (retryAfter.toMillis() - left / 1_000_000)
+                + " ms ago; retried in "
+                + (left / 1_000_000)
+                + " ms)");
+      }
+      failed.remove(name, recent);
+    }
     try {
       byte[] bytes = flights.get(name, timeout, () -> load(name, image));
       if (t != null) {
@@ -76,8 +128,23 @@ public final class ChunkFetcher implements AutoCloseable {
               ? "chunk " + name + " not fetched from " + source.describe() + " within " + timeout
               : "chunk " + name + " of " + image + " failed: " + e.getMessage();
       LOG.log(System.Logger.Level.WARNING, msg + " (" + image + ")");
+      remember(name, msg);
       throw new IOException(msg, e);
     }
+  }
+
+  private void remember(ChunkName name, String message) {
+    if (retryAfter.isZero()) {
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    if (failed.size() >= MAX_REMEMBERED) {
+      failed.values().removeIf(f -> f.untilNanos() - now <= 0);
+      if (failed.size() >= MAX_REMEMBERED) {
+        failed.clear(); // a store that is down for thousands of chunks: start over, still bounded
+      }
+    }
+    failed.put(name, new Failure(now + retryAfter.toNanos(), message));
   }
 
   /**
@@ -113,6 +180,7 @@ public final class ChunkFetcher implements AutoCloseable {
             name, source.describe(), "content does not hash to its name");
       }
       metrics.recordFetch(image, bytes.length, System.nanoTime() - start);
+      failed.remove(name); // a late success ends the memory of an earlier timeout
       return bytes;
     } catch (IOException | RuntimeException e) {
       metrics.failures.increment();

@@ -37,16 +37,24 @@ public final class Worker implements AutoCloseable {
    *     plaintext cache's size ({@link LazyDevice#readaheadFor}), 0 = none
    * @param seenTags the newest manifest sequence this machine has seen per tag: an older one is
    *     refused as a rollback (empty: no such check)
+   * @param retryAfter how long the reads of a chunk whose fetch failed fail at once
    */
   public record Options(
       Duration fetchTimeout,
       TenantId tenant,
       ByteSize plaintextCache,
       int readaheadChunks,
-      Optional<SeenTags> seenTags) {
+      Optional<SeenTags> seenTags,
+      Duration retryAfter) {
     public Options(
         Duration fetchTimeout, TenantId tenant, ByteSize plaintextCache, int readaheadChunks) {
-      this(fetchTimeout, tenant, plaintextCache, readaheadChunks, Optional.empty());
+      this(
+          fetchTimeout,
+          tenant,
+          plaintextCache,
+          readaheadChunks,
+          Optional.empty(),
+          ChunkFetcher.DEFAULT_RETRY_AFTER);
     }
 
     public Options {
@@ -114,7 +122,13 @@ public final class Worker implements AutoCloseable {
     this.options = options;
     this.chain = parts.chain();
     this.plaintext = new PlaintextCache(options.plaintextCache().bytes());
-    this.fetcher = new ChunkFetcher(chain, options.fetchTimeout());
+    this.fetcher =
+        new ChunkFetcher(
+            chain,
+            options.fetchTimeout(),
+            options.retryAfter(),
+            new FetchMetrics(),
+            System::nanoTime);
   }
 
   /** A worker over ready parts; takes ownership of all of them (closed by {@link #close()}). */

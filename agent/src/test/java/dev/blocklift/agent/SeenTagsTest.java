@@ -42,7 +42,8 @@ class SeenTagsTest {
             TenantId.DEFAULT,
             ByteSize.ofMiB(2),
             -1,
-            Optional.of(SeenTags.open(home.resolve("seen-tags.json")))));
+            Optional.of(SeenTags.open(home.resolve("seen-tags.json"))),
+            ChunkFetcher.DEFAULT_RETRY_AFTER));
   }
 
   @Test

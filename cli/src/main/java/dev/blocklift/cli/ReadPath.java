@@ -112,7 +112,8 @@ final class ReadPath {
         c.tenant(),
         c.plaintextCache(),
         c.readahead(),
-        Optional.of(SeenTags.open(c.home().dir().resolve("seen-tags.json"))));
+        Optional.of(SeenTags.open(c.home().dir().resolve("seen-tags.json"))),
+        c.retryAfter().toDuration());
   }
 
   private static List<CacheTier> tiers(WorkerConfig c) throws IOException {

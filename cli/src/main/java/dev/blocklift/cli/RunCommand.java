@@ -232,6 +232,15 @@ public final class RunCommand implements Callable<Integer> {
     String fetchTimeout;
 
     @Option(
+        names = "--retry-after",
+        paramLabel = "SPAN",
+        description =
+            "A chunk whose fetch failed or timed out is not fetched again for this long: its reads"
+                + " fail at once instead of each waiting out the fetch timeout (default: 5s; 0 ="
+                + " always retry).")
+    String retryAfter;
+
+    @Option(
         names = "--plaintext-cache",
         paramLabel = "SIZE",
         description =
@@ -262,6 +271,7 @@ public final class RunCommand implements Callable<Integer> {
       HomeOptions.put(m, "plaintext-cache", plaintextCache);
       HomeOptions.put(m, "readahead", readahead);
       HomeOptions.put(m, "fetch-timeout", fetchTimeout);
+      HomeOptions.put(m, "retry-after", retryAfter);
       return m;
     }
 

@@ -39,7 +39,8 @@ public record WorkerConfig(
     ByteSize diskCache,
     ByteSize plaintextCache,
     int readahead,
-    TimeSpan fetchTimeout) {
+    TimeSpan fetchTimeout,
+    TimeSpan retryAfter) {
 
   /** The keys, in the order {@code --help} and messages list them. */
   static final List<String> KEYS =
@@ -53,7 +54,8 @@ public record WorkerConfig(
           "disk-cache",
           "plaintext-cache",
           "readahead",
-          "fetch-timeout");
+          "fetch-timeout",
+          "retry-after");
 
   /** The built-in defaults ({@code cache-dir} and {@code store} default to places in HOME). */
   static final Map<String, String> DEFAULTS =
@@ -64,7 +66,8 @@ public record WorkerConfig(
           "disk-cache", "4GiB",
           "plaintext-cache", "256MiB",
           "readahead", "0",
-          "fetch-timeout", "30s");
+          "fetch-timeout", "30s",
+          "retry-after", "5s");
 
   /** The file in {@code home} that holds configured values. */
   static Path file(Home home) {
@@ -95,7 +98,8 @@ public record WorkerConfig(
         l.value("disk-cache", ByteSize::parse),
         l.value("plaintext-cache", ByteSize::parse),
         l.value("readahead", WorkerConfig::parseReadahead),
-        l.value("fetch-timeout", t -> TimeSpan.parse(t).requirePositive("fetch-timeout")));
+        l.value("fetch-timeout", t -> TimeSpan.parse(t).requirePositive("fetch-timeout")),
+        l.value("retry-after", TimeSpan::parse));
   }
 
   /** The config file's entries, checked against {@link #KEYS}; empty if there is no file. */
