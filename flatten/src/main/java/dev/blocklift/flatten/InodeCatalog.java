@@ -2,6 +2,7 @@ package dev.blocklift.flatten;
 
 import dev.blocklift.image.tree.Births;
 import dev.blocklift.image.tree.DirectoryNode;
+import dev.blocklift.image.tree.Name;
 import dev.blocklift.image.tree.Node;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -128,7 +129,7 @@ final class InodeCatalog {
       DirectoryNode dir = stack.pop();
       int dirIno = c.numbers.get(dir);
       List<DirectoryNode> subdirs = new ArrayList<>();
-      for (Map.Entry<String, Node> e : dir.entries().entrySet()) {
+      for (Map.Entry<Name, Node> e : dir.entries().entrySet()) {
         Node child = e.getValue();
         Integer known = c.numbers.get(child);
         if (child instanceof DirectoryNode sub) {

@@ -1,6 +1,7 @@
 package dev.blocklift.image.layer;
 
 import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.image.tree.RawPath;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,10 +14,11 @@ import java.util.TreeMap;
  * A streaming tar reader (ustar, POSIX pax, GNU long names), written for layers: it never buffers
  * entry data, keeps PAX values as raw bytes (so binary xattrs such as {@code security.capability}
  * survive), and treats every oddity of hostile input as a {@link CorruptDataException} or a
- * documented rule instead of guessing. Like Go's archive/tar (which umoci and docker use): links,
- * devices, directories and fifos carry no data whatever their size field says; an end of stream at
- * a header boundary ends the archive like the two zero blocks do; global PAX headers ({@code g})
- * are consumed and ignored; GNU sparse files are refused.
+ * documented rule instead of guessing. Names and link targets are kept as the header's bytes. Like
+ * Go's archive/tar (which umoci and docker use): links, devices, directories and fifos carry no
+ * data whatever their size field says; an end of stream at a header boundary ends the archive like
+ * the two zero blocks do; global PAX headers ({@code g}) are consumed and ignored; GNU sparse files
+ * are refused.
  */
 public final class TarReader {
   private static final int BLOCK = 512;
@@ -38,8 +40,8 @@ public final class TarReader {
       return null;
     }
     skipRest();
-    String longName = null;
-    String longLink = null;
+    byte[] longName = null;
+    byte[] longLink = null;
     Map<String, byte[]> pax = null;
     while (true) {
       if (!readBlock()) {
@@ -75,7 +77,9 @@ public final class TarReader {
         }
         case 'S' ->
             throw new CorruptDataException(
-                "GNU sparse tar entries are not supported (entry \"" + rawName() + "\")");
+                "GNU sparse tar entries are not supported (entry \""
+                    + RawPath.of(rawName())
+                    + "\")");
         default -> {}
       }
       return header(type, size, longName, longLink, pax == null ? Map.of() : pax);
@@ -83,10 +87,12 @@ public final class TarReader {
   }
 
   private TarHeader header(
-      char rawType, long headerSize, String longName, String longLink, Map<String, byte[]> pax)
+      char rawType, long headerSize, byte[] longName, byte[] longLink, Map<String, byte[]> pax)
       throws IOException {
-    String name = longName != null ? longName : rawName();
-    String link = longLink != null ? longLink : field(157, 100);
+    // Names are bytes, whatever their encoding: PAX says UTF-8, but GNU tar writes names that are
+    // not UTF-8 as they are (with hdrcharset=BINARY), and ustar and GNU fields have no encoding.
+    byte[] name = longName != null ? longName : rawName();
+    byte[] link = longLink != null ? longLink : field(157, 100);
     long uid = number(108, 8, "uid");
     long gid = number(116, 8, "gid");
     long size = headerSize;
@@ -98,8 +104,9 @@ public final class TarReader {
       byte[] value = e.getValue();
       String text = new String(value, StandardCharsets.UTF_8);
       switch (key) {
-        case "path" -> name = text;
-        case "linkpath" -> link = text;
+        case "path" -> name = value;
+        case "linkpath" -> link = value;
+        case "hdrcharset" -> {} // bytes stay bytes, whichever charset the header claims
         case "size" -> size = paxLong(key, text);
         case "uid" -> uid = paxLong(key, text);
         case "gid" -> gid = paxLong(key, text);
@@ -122,19 +129,21 @@ public final class TarReader {
             }
           } else if (key.startsWith("GNU.sparse.")) {
             throw new CorruptDataException(
-                "GNU sparse tar entries are not supported (entry \"" + name + "\")");
+                "GNU sparse tar entries are not supported (entry \"" + RawPath.of(name) + "\")");
           }
         }
       }
     }
+    RawPath path = RawPath.of(name);
+    RawPath linkPath = RawPath.of(link);
     if (size < 0) {
-      throw new CorruptDataException("entry \"" + name + "\" has a negative size " + size);
+      throw new CorruptDataException("entry \"" + path + "\" has a negative size " + size);
     }
     char type = rawType;
     if (type == '\0' || type == '7') {
       type = TarHeader.REGULAR;
     }
-    if (type == TarHeader.REGULAR && name.endsWith("/")) {
+    if (type == TarHeader.REGULAR && path.endsWithSlash()) {
       type = TarHeader.DIRECTORY;
     }
     long dataSize =
@@ -157,7 +166,7 @@ public final class TarReader {
     remaining = dataSize;
     padding = (BLOCK - (dataSize % BLOCK)) % BLOCK;
     return new TarHeader(
-        name,
+        path,
         type,
         number(100, 8, "mode"),
         uid,
@@ -165,7 +174,7 @@ public final class TarReader {
         dataSize,
         mtime,
         nanos,
-        link,
+        linkPath,
         major,
         minor,
         xattrs);
@@ -287,8 +296,9 @@ public final class TarReader {
     }
   }
 
-  private String rawName() {
-    String name = field(0, 100);
+  /** The ustar name: prefix, '/', name (the prefix only in POSIX ustar headers). */
+  private byte[] rawName() {
+    byte[] name = field(0, 100);
     boolean posix =
         block[257] == 'u'
             && block[258] == 's'
@@ -297,28 +307,38 @@ public final class TarReader {
             && block[261] == 'r'
             && block[262] == 0;
     if (posix) {
-      String prefix = field(345, 155);
-      if (!prefix.isEmpty()) {
-        return prefix + "/" + name;
+      byte[] prefix = field(345, 155);
+      if (prefix.length > 0) {
+        byte[] full = java.util.Arrays.copyOf(prefix, prefix.length + 1 + name.length);
+        full[prefix.length] = '/';
+        System.arraycopy(name, 0, full, prefix.length + 1, name.length);
+        return full;
       }
     }
     return name;
   }
 
-  private String field(int off, int len) {
+  /** A header field's bytes up to its first NUL. */
+  private byte[] field(int off, int len) {
     int end = off;
     while (end < off + len && block[end] != 0) {
       end++;
     }
-    return new String(block, off, end - off, StandardCharsets.UTF_8);
+    return java.util.Arrays.copyOfRange(block, off, end);
   }
 
-  private static String cString(byte[] data) {
-    int end = data.length;
-    while (end > 0 && data[end - 1] == 0) {
-      end--;
+  /** A field as text for messages (bytes that are not UTF-8 shown as \xNN). */
+  private String fieldText(int off, int len) {
+    return RawPath.of(field(off, len)).toString();
+  }
+
+  /** A GNU long name or link: its bytes up to the first NUL. */
+  private static byte[] cString(byte[] data) {
+    int end = 0;
+    while (end < data.length && data[end] != 0) {
+      end++;
     }
-    return new String(data, 0, end, StandardCharsets.UTF_8);
+    return java.util.Arrays.copyOf(data, end);
   }
 
   /** An octal or base-256 numeric field. */
@@ -346,7 +366,7 @@ public final class TarReader {
       }
       if (b < '0' || b > '7') {
         throw new CorruptDataException(
-            "tar " + what + " field is not octal: \"" + field(off, len) + "\"");
+            "tar " + what + " field is not octal: \"" + fieldText(off, len) + "\"");
       }
       if (v > (Long.MAX_VALUE >> 3)) {
         throw new CorruptDataException("tar " + what + " field overflows 64 bits");
