@@ -2,6 +2,7 @@ package dev.blocklift.flatten;
 
 import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.image.FileDataSink;
+import dev.blocklift.image.LimitExceededException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -22,14 +23,20 @@ final class DataWriter implements FileDataSink {
 
   private final FileChannel channel;
   private final FlattenListener listener;
+  private final long maxDeviceBytes;
   private final byte[] buffer = new byte[BUFFER];
   private long cursor = Geometry.DATA_START;
   private int layer = -1;
   private long written;
 
-  DataWriter(FileChannel channel, FlattenListener listener) {
+  /**
+   * @param maxDeviceBytes file data that would end beyond this fails before it is read ({@link
+   *     FlattenOptions#maxDeviceSize()})
+   */
+  DataWriter(FileChannel channel, FlattenListener listener, long maxDeviceBytes) {
     this.channel = channel;
     this.listener = listener;
+    this.maxDeviceBytes = maxDeviceBytes;
   }
 
   @Override
@@ -46,6 +53,13 @@ final class DataWriter implements FileDataSink {
       return;
     }
     cursor = DataLayout.place(cursor, size);
+    long end = (cursor + DataLayout.blocksOf(size)) * Geometry.BLOCK_SIZE;
+    if (end > maxDeviceBytes) {
+      throw new LimitExceededException(
+          "file data of " + size + " bytes ending at byte " + end + " of the device",
+          "FlattenOptions.maxDeviceSize",
+          maxDeviceBytes);
+    }
     copy(in, size, cursor * Geometry.BLOCK_SIZE, layerIndex, entryIndex);
     cursor += DataLayout.blocksOf(size);
   }

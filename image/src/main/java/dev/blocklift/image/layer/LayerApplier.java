@@ -1,6 +1,8 @@
 package dev.blocklift.image.layer;
 
 import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.image.LimitExceededException;
+import dev.blocklift.image.LoadLimits;
 import dev.blocklift.image.tree.Attributes;
 import dev.blocklift.image.tree.Births;
 import dev.blocklift.image.tree.ContentRef;
@@ -61,6 +63,10 @@ public final class LayerApplier {
   private final long implicitMtime;
   private final Consumer<String> warnings;
   private final Births births;
+  private final LoadLimits limits;
+  private long entries;
+  private long nodes;
+  private long metadataBytes;
   private int layerIndex = -1;
   private IdentityHashMap<DirectoryNode, Set<Name>> touched = new IdentityHashMap<>();
 
@@ -73,10 +79,24 @@ public final class LayerApplier {
    */
   public LayerApplier(
       DirectoryNode root, long implicitMtime, Consumer<String> warnings, Births births) {
+    this(root, implicitMtime, warnings, births, LoadLimits.defaults());
+  }
+
+  /**
+   * @param limits bounds the entries applied, the nodes created and the metadata bytes kept, over
+   *     all layers; beyond them {@link #apply} throws {@link LimitExceededException}
+   */
+  public LayerApplier(
+      DirectoryNode root,
+      long implicitMtime,
+      Consumer<String> warnings,
+      Births births,
+      LoadLimits limits) {
     this.root = root;
     this.implicitMtime = implicitMtime;
     this.warnings = warnings;
     this.births = births;
+    this.limits = limits;
   }
 
   public void startLayer(int layerIndex) {
@@ -120,6 +140,7 @@ public final class LayerApplier {
    * with a message about the entry; the caller adds the layer and entry position.
    */
   public void apply(TarHeader h, long entryIndex) {
+    count(h);
     List<Name> comps = clean(h.name());
     if (comps.isEmpty()) {
       if (h.type() != TarHeader.DIRECTORY) {
@@ -202,8 +223,31 @@ public final class LayerApplier {
   }
 
   private <N extends Node> N born(N node) {
+    if (++nodes > limits.maxNodes()) {
+      throw new LimitExceededException(
+          "node " + nodes + " of the tree", "LoadLimits.maxNodes", limits.maxNodes());
+    }
     births.born(node, layerIndex);
     return node;
+  }
+
+  /** Counts the entry and its metadata bytes against the limits. */
+  private void count(TarHeader h) {
+    if (++entries > limits.maxEntries()) {
+      throw new LimitExceededException(
+          "tar entry " + entries + " of the image", "LoadLimits.maxEntries", limits.maxEntries());
+    }
+    long bytes = (long) h.name().length() + h.linkName().length();
+    for (var x : h.xattrs().entrySet()) {
+      bytes += x.getKey().length() + x.getValue().length;
+    }
+    metadataBytes += bytes;
+    if (metadataBytes > limits.maxMetadataBytes()) {
+      throw new LimitExceededException(
+          metadataBytes + " metadata bytes (names, link targets, xattrs) over the image's entries",
+          "LoadLimits.maxMetadataBytes",
+          limits.maxMetadataBytes());
+    }
   }
 
   private void touch(DirectoryNode dir, Name name) {

@@ -5,6 +5,7 @@ import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.core.Failures;
 import dev.blocklift.core.Hex;
 import dev.blocklift.image.Descriptor;
+import dev.blocklift.image.LimitExceededException;
 import java.io.IOException;
 
 /** Builds the messages that name the layer and the entry a failure happened at. */
@@ -28,6 +29,9 @@ public final class LayerErrors {
     String detail = Failures.describe(e);
     if (e instanceof CorruptDataException c && detail.startsWith("layer ")) {
       return c;
+    }
+    if (e instanceof LimitExceededException limit) {
+      return new LimitExceededException(where, limit);
     }
     if (e instanceof LayerStreamException s) {
       return s.corrupt()

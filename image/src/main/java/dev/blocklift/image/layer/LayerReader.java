@@ -5,6 +5,8 @@ import dev.blocklift.core.Digest;
 import dev.blocklift.core.Failures;
 import dev.blocklift.image.Descriptor;
 import dev.blocklift.image.ImageSource;
+import dev.blocklift.image.LimitExceededException;
+import dev.blocklift.image.LoadLimits;
 import java.io.IOException;
 import java.util.function.LongConsumer;
 
@@ -25,7 +27,10 @@ public final class LayerReader {
 
   private LayerReader() {}
 
-  /** Returns the number of entries and uncompressed bytes read. */
+  /**
+   * {@link #read(ImageSource, int, Descriptor, Digest, LongConsumer, EntryHandler, LoadLimits)}
+   * with the default limits.
+   */
   public static long[] read(
       ImageSource source,
       int layerIndex,
@@ -34,9 +39,22 @@ public final class LayerReader {
       LongConsumer onRawBytes,
       EntryHandler handler)
       throws IOException {
+    return read(source, layerIndex, descriptor, diffId, onRawBytes, handler, LoadLimits.defaults());
+  }
+
+  /** Returns the number of entries and uncompressed bytes read. */
+  public static long[] read(
+      ImageSource source,
+      int layerIndex,
+      Descriptor descriptor,
+      Digest diffId,
+      LongConsumer onRawBytes,
+      EntryHandler handler,
+      LoadLimits limits)
+      throws IOException {
     try (LayerStream stream =
         LayerStream.open(source, layerIndex, descriptor, diffId, onRawBytes)) {
-      TarReader tar = new TarReader(stream.tar());
+      TarReader tar = new TarReader(stream.tar(), limits.maxHeaderBytes());
       long index = 0;
       TarHeader h = null;
       TarHeader previous = null;
@@ -65,6 +83,9 @@ public final class LayerReader {
                     : LayerErrors.where(layerIndex, descriptor, -1, null);
         if (!(e instanceof LayerStreamException)) {
           where += " at byte " + stream.uncompressedBytes() + " of the uncompressed tar";
+        }
+        if (e instanceof LimitExceededException limit) {
+          throw new LimitExceededException(where, limit); // the cause is known: no need to read on
         }
         String blobFailure = stream.blobFailureAfter();
         if (blobFailure != null) {

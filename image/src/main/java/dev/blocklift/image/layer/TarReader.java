@@ -1,6 +1,8 @@
 package dev.blocklift.image.layer;
 
 import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.image.LimitExceededException;
+import dev.blocklift.image.LoadLimits;
 import dev.blocklift.image.tree.RawPath;
 import java.io.EOFException;
 import java.io.IOException;
@@ -22,16 +24,26 @@ import java.util.TreeMap;
  */
 public final class TarReader {
   private static final int BLOCK = 512;
-  private static final int MAX_META_BYTES = 8 << 20;
 
   private final InputStream in;
+  private final long maxHeaderBytes;
   private final byte[] block = new byte[BLOCK];
   private long remaining;
   private long padding;
   private boolean ended;
 
+  /** A reader with the default limit on header records ({@link LoadLimits#defaults()}). */
   public TarReader(InputStream in) {
+    this(in, LoadLimits.DEFAULT_MAX_HEADER_BYTES);
+  }
+
+  /**
+   * @param maxHeaderBytes the most data one PAX header or GNU long-name record may have; a larger
+   *     one fails before its data is read ({@link LoadLimits#maxHeaderBytes()})
+   */
+  public TarReader(InputStream in, long maxHeaderBytes) {
     this.in = in;
+    this.maxHeaderBytes = maxHeaderBytes;
   }
 
   /** The next entry, or null at the end of the archive. Skips what is left of the previous one. */
@@ -253,8 +265,9 @@ public final class TarReader {
   }
 
   private byte[] readMeta(long size, String what) throws IOException {
-    if (size > MAX_META_BYTES) {
-      throw new CorruptDataException(what + " of " + size + " bytes is larger than allowed");
+    if (size > maxHeaderBytes) {
+      throw new LimitExceededException(
+          "a " + what + " of " + size + " bytes", "LoadLimits.maxHeaderBytes", maxHeaderBytes);
     }
     byte[] data = in.readNBytes((int) size);
     if (data.length < size) {
