@@ -10,7 +10,7 @@ import java.nio.channels.FileChannel;
 
 /**
  * Writes every regular-file entry's bytes at its final position the moment the entry streams by:
- * positions come from {@link DataLayout#layerStart} and {@link DataLayout#place} over the layers'
+ * positions come from {@link DataLayout#layerStarts} and {@link DataLayout#place} over the layers'
  * tar order alone, so they are known before the tree is. Entries that an upper layer later deletes
  * or replaces are written too (their blocks end up free and keep the lower layer's bytes, which
  * keeps the base image's data chunks intact); {@link Flattener} zeroes them afterwards when asked
@@ -26,6 +26,7 @@ final class DataWriter implements FileDataSink {
   private final long maxDeviceBytes;
   private final byte[] buffer = new byte[BUFFER];
   private long cursor = Geometry.DATA_START;
+  private final ChunkPacking layerStarts = DataLayout.layerStarts();
   private int layer = -1;
   private long written;
 
@@ -45,7 +46,7 @@ final class DataWriter implements FileDataSink {
       throw new IllegalStateException("layer " + layerIndex + " after layer " + layer);
     }
     if (layerIndex != layer) {
-      cursor = DataLayout.layerStart(cursor);
+      cursor = layerStarts.next(cursor);
       layer = layerIndex;
       listener.layerStarted(layerIndex);
     }
