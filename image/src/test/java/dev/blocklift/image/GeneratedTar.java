@@ -71,9 +71,12 @@ final class GeneratedTar extends InputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
     while (true) {
       int n = current.read(b, off, len);
-      if (n > 0 || len == 0) {
+      if (n > 0) {
         return n;
       }
       if (!parts.hasNext()) {
