@@ -28,8 +28,16 @@ final class GeneratedImage implements ImageSource {
   private final List<Supplier<InputStream>> blobs = new ArrayList<>();
   private final AtomicLong served = new AtomicLong();
 
-  /** Layers with their true digests and sizes (each stream is read once to compute them). */
+  /** Uncompressed layers with their true digests and sizes (each stream is read once for them). */
   static GeneratedImage of(List<Supplier<InputStream>> tars) {
+    return of(MediaTypes.OCI_LAYER, tars);
+  }
+
+  /**
+   * Layers of {@code mediaType} with their true blob digests and sizes; the diff_id is the blob
+   * digest, which is right for uncompressed layers only.
+   */
+  static GeneratedImage of(String mediaType, List<Supplier<InputStream>> tars) {
     GeneratedImage img = new GeneratedImage();
     for (Supplier<InputStream> tar : tars) {
       MessageDigest md = dev.blocklift.core.Sha256.newDigest();
@@ -45,7 +53,7 @@ final class GeneratedImage implements ImageSource {
         throw new UncheckedIOException(e);
       }
       Digest d = Digest.sha256Hex(Hex.encode(md.digest()));
-      img.add(new Descriptor(MediaTypes.OCI_LAYER, d, size), d, tar);
+      img.add(new Descriptor(mediaType, d, size), d, tar);
     }
     return img;
   }

@@ -340,9 +340,25 @@ public final class TarReader {
     return java.util.Arrays.copyOfRange(block, off, end);
   }
 
-  /** A field as text for messages (bytes that are not UTF-8 shown as \xNN). */
+  /**
+   * A numeric field as text for messages: all its bytes (trailing NULs and spaces dropped), bytes
+   * outside printable ASCII as {@code \xNN}, so a NUL in the middle does not hide the rest.
+   */
   private String fieldText(int off, int len) {
-    return RawPath.of(field(off, len)).toString();
+    int end = off + len;
+    while (end > off && (block[end - 1] == 0 || block[end - 1] == ' ')) {
+      end--;
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = off; i < end; i++) {
+      int c = block[i] & 0xff;
+      if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+        b.append((char) c);
+      } else {
+        b.append(String.format(java.util.Locale.ROOT, "\\x%02x", c));
+      }
+    }
+    return b.toString();
   }
 
   /** A GNU long name or link: its bytes up to the first NUL. */
