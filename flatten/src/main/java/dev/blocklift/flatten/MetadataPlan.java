@@ -115,7 +115,8 @@ final class MetadataPlan {
       try {
         x = Xattrs.encode(node.attributes().xattrs());
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(e.getMessage() + " (inode " + ino + ")", e);
+        throw new IllegalArgumentException(
+            dev.blocklift.core.Failures.describe(e) + " (inode " + ino + ")", e);
       }
       if (x.block() != null) {
         ByteBuffer key = ByteBuffer.wrap(x.block());

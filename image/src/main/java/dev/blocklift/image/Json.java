@@ -82,7 +82,8 @@ final class Json {
       }
       return n;
     } catch (IOException e) {
-      throw new CorruptDataException(what + " is not valid JSON: " + e.getMessage(), e);
+      throw new CorruptDataException(
+          what + " is not valid JSON: " + dev.blocklift.core.Failures.describe(e), e);
     }
   }
 
@@ -102,7 +103,7 @@ final class Json {
     try {
       digest = Digest.parse(requireText(n, "digest", what));
     } catch (IllegalArgumentException e) {
-      throw new CorruptDataException(what + ": " + e.getMessage(), e);
+      throw new CorruptDataException(what + ": " + dev.blocklift.core.Failures.describe(e), e);
     }
     JsonNode size = n.path("size");
     if (!size.canConvertToLong() || size.longValue() < 0) {
