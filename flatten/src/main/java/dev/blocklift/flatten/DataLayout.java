@@ -11,7 +11,9 @@ import java.util.List;
  *
  * <ul>
  *   <li>data starts at {@link Geometry#DATA_START} (1 MiB) in every size class;
- *   <li>each layer starts on a 512 KiB chunk boundary after the previous layer's end;
+ *   <li>each layer starts after the previous layer's end, on a fresh 512 KiB chunk if the layers
+ *       since the last fresh start fill at least a chunk ({@link ChunkPacking}: large layers keep
+ *       their chunks for derived images, small layers pack together);
  *   <li>within a layer, every file entry with data gets space in tar order, whether or not it
  *       survives: a file an upper layer deleted or replaced keeps its space (free blocks that keep
  *       the stale bytes, or zeros with {@link FlattenOptions#scrubDeleted()}), so nothing after it
@@ -21,7 +23,7 @@ import java.util.List;
  *       the first keeps the layer position and the others get copies after the last layer.
  * </ul>
  *
- * The same placement runs while the layers stream ({@link DataWriter} uses {@link #layerStart} and
+ * The same placement runs while the layers stream ({@link DataWriter} uses {@link #layerStarts} and
  * {@link #place}), so data can be written before the tree is known.
  *
  * <p>Memory: one long per inode for its start block and two longs per dead entry (the sort keys of
@@ -53,9 +55,9 @@ final class DataLayout {
     this.copies = copies;
   }
 
-  /** Where a layer's data starts, given where the layers below ended. */
-  static long layerStart(long cursor) {
-    return alignChunk(cursor);
+  /** Layer starts of the data region ({@link ChunkPacking}), from {@link Geometry#DATA_START}. */
+  static ChunkPacking layerStarts() {
+    return new ChunkPacking(Geometry.CHUNK_BLOCKS, 0, Geometry.DATA_START);
   }
 
   /** Where an entry of {@code size} bytes (> 0) starts, given the layer's cursor. */
@@ -113,8 +115,9 @@ final class DataLayout {
     long cursor = Geometry.DATA_START;
     long bytes = 0;
     LongList dead = new LongList();
+    ChunkPacking layerStarts = layerStarts();
     for (LayerFiles layer : layers) {
-      cursor = layerStart(cursor);
+      cursor = layerStarts.next(cursor);
       for (LayerFiles.Entry e : layer.files()) {
         long blocks = blocksOf(e.size());
         if (blocks == 0) {

@@ -2,6 +2,7 @@ package dev.blocklift.flatten;
 
 import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.image.FileDataSink;
+import dev.blocklift.image.LimitExceededException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -9,7 +10,7 @@ import java.nio.channels.FileChannel;
 
 /**
  * Writes every regular-file entry's bytes at its final position the moment the entry streams by:
- * positions come from {@link DataLayout#layerStart} and {@link DataLayout#place} over the layers'
+ * positions come from {@link DataLayout#layerStarts} and {@link DataLayout#place} over the layers'
  * tar order alone, so they are known before the tree is. Entries that an upper layer later deletes
  * or replaces are written too (their blocks end up free and keep the lower layer's bytes, which
  * keeps the base image's data chunks intact); {@link Flattener} zeroes them afterwards when asked
@@ -22,14 +23,21 @@ final class DataWriter implements FileDataSink {
 
   private final FileChannel channel;
   private final FlattenListener listener;
+  private final long maxDeviceBytes;
   private final byte[] buffer = new byte[BUFFER];
   private long cursor = Geometry.DATA_START;
+  private final ChunkPacking layerStarts = DataLayout.layerStarts();
   private int layer = -1;
   private long written;
 
-  DataWriter(FileChannel channel, FlattenListener listener) {
+  /**
+   * @param maxDeviceBytes file data that would end beyond this fails before it is read ({@link
+   *     FlattenOptions#maxDeviceSize()})
+   */
+  DataWriter(FileChannel channel, FlattenListener listener, long maxDeviceBytes) {
     this.channel = channel;
     this.listener = listener;
+    this.maxDeviceBytes = maxDeviceBytes;
   }
 
   @Override
@@ -38,7 +46,7 @@ final class DataWriter implements FileDataSink {
       throw new IllegalStateException("layer " + layerIndex + " after layer " + layer);
     }
     if (layerIndex != layer) {
-      cursor = DataLayout.layerStart(cursor);
+      cursor = layerStarts.next(cursor);
       layer = layerIndex;
       listener.layerStarted(layerIndex);
     }
@@ -46,6 +54,13 @@ final class DataWriter implements FileDataSink {
       return;
     }
     cursor = DataLayout.place(cursor, size);
+    long end = (cursor + DataLayout.blocksOf(size)) * Geometry.BLOCK_SIZE;
+    if (end > maxDeviceBytes) {
+      throw new LimitExceededException(
+          "file data of " + size + " bytes ending at byte " + end + " of the device",
+          "FlattenOptions.maxDeviceSize",
+          maxDeviceBytes);
+    }
     copy(in, size, cursor * Geometry.BLOCK_SIZE, layerIndex, entryIndex);
     cursor += DataLayout.blocksOf(size);
   }

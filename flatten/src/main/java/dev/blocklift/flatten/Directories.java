@@ -4,12 +4,12 @@ import dev.blocklift.image.tree.DeviceNode;
 import dev.blocklift.image.tree.DirectoryNode;
 import dev.blocklift.image.tree.FifoNode;
 import dev.blocklift.image.tree.FileNode;
+import dev.blocklift.image.tree.Name;
 import dev.blocklift.image.tree.Node;
 import dev.blocklift.image.tree.SocketNode;
 import dev.blocklift.image.tree.SymlinkNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,7 +29,7 @@ import java.util.function.ToIntFunction;
  * layer deletes or replaces one of their entries). The writer places each segment in its layer's
  * part of the metadata region (see {@link MetadataPlan}), so a directory is at most {@value
  * Extents#IN_INODE} runs: segments beyond the fourth are merged into the fourth. Without births:
- * one segment in name order.
+ * one segment in name order (unsigned bytes). Names are written as the bytes they are.
  */
 final class Directories {
   static final int TAIL = 12;
@@ -42,7 +42,7 @@ final class Directories {
   }
 
   /** Entries that start on a fresh block; {@code layer} says where the writer places them. */
-  record Segment(int layer, List<Map.Entry<String, Node>> entries) {}
+  record Segment(int layer, List<Map.Entry<Name, Node>> entries) {}
 
   /** A directory's segments in on-disk order (the first also holds "." and ".."). */
   static List<Segment> segments(DirectoryNode dir, int self, InodeCatalog catalog) {
@@ -50,14 +50,14 @@ final class Directories {
       return List.of(new Segment(0, new ArrayList<>(dir.entries().entrySet())));
     }
     int own = catalog.layerOf(self);
-    List<Map.Entry<String, Node>> all = new ArrayList<>(dir.entries().entrySet());
+    List<Map.Entry<Name, Node>> all = new ArrayList<>(dir.entries().entrySet());
     all.sort(
-        Comparator.<Map.Entry<String, Node>>comparingInt(e -> catalog.inodeOf(e.getValue()))
+        Comparator.<Map.Entry<Name, Node>>comparingInt(e -> catalog.inodeOf(e.getValue()))
             .thenComparing(Map.Entry::getKey));
     List<Segment> out = new ArrayList<>();
-    List<Map.Entry<String, Node>> current = new ArrayList<>();
+    List<Map.Entry<Name, Node>> current = new ArrayList<>();
     int layer = own;
-    for (Map.Entry<String, Node> e : all) {
+    for (Map.Entry<Name, Node> e : all) {
       int l = Math.max(own, catalog.layerOf(catalog.inodeOf(e.getValue())));
       if (l != layer) {
         out.add(new Segment(layer, current));
@@ -68,7 +68,7 @@ final class Directories {
     }
     out.add(new Segment(layer, current));
     if (out.size() > Extents.IN_INODE) {
-      List<Map.Entry<String, Node>> merged = new ArrayList<>();
+      List<Map.Entry<Name, Node>> merged = new ArrayList<>();
       for (Segment sg : out.subList(Extents.IN_INODE - 1, out.size())) {
         merged.addAll(sg.entries());
       }
@@ -83,8 +83,8 @@ final class Directories {
   static int blockCount(Segment segment, boolean first) {
     int blocks = 1;
     int offset = first ? 24 : 0;
-    for (Map.Entry<String, Node> e : segment.entries()) {
-      int len = recordLength(e.getKey().getBytes(StandardCharsets.UTF_8).length);
+    for (Map.Entry<Name, Node> e : segment.entries()) {
+      int len = recordLength(e.getKey().length());
       if (offset + len > USABLE) {
         blocks++;
         offset = 0;
@@ -127,8 +127,8 @@ final class Directories {
         last = 12;
         offset = 24;
       }
-      for (Map.Entry<String, Node> e : segments.get(s).entries()) {
-        byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+      for (Map.Entry<Name, Node> e : segments.get(s).entries()) {
+        byte[] name = e.getKey().bytes();
         int len = recordLength(name.length);
         if (offset + len > USABLE) {
           finish(b, last);

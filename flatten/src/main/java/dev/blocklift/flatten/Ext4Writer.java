@@ -194,7 +194,7 @@ final class Ext4Writer {
       case SymlinkNode s -> {
         type = 0xA000;
         perms = 0777; // what symlink(2) creates; Linux has no lchmod
-        byte[] target = s.target().getBytes(StandardCharsets.UTF_8);
+        byte[] target = s.target().bytes();
         size = target.length;
         if (plan.metaCount(ino) > 0) {
           long start = MetadataPlan.at(plan.metaRel(ino), g);

@@ -1,5 +1,7 @@
 package dev.blocklift.flatten;
 
+import dev.blocklift.core.BlockliftException;
+import dev.blocklift.core.Failures;
 import dev.blocklift.core.Platform;
 import dev.blocklift.core.Sha256;
 import dev.blocklift.image.ImageLoader;
@@ -80,16 +82,25 @@ public final class Flattener {
       throws IOException {
     long t0 = nanoTime.getAsLong();
     LoadedImage[] loaded = {null};
-    FlattenResult r =
-        write(
-            output,
-            (channel, writer) -> {
-              loaded[0] = ImageLoader.load(source, platform, loadListener, writer);
-              return loaded[0].tree();
-            },
-            options,
-            listener,
-            t0);
+    FlattenResult r;
+    try {
+      r =
+          write(
+              output,
+              (channel, writer) -> {
+                loaded[0] =
+                    ImageLoader.load(source, platform, loadListener, writer, options.loadLimits());
+                return loaded[0].tree();
+              },
+              options,
+              listener,
+              t0);
+    } catch (IllegalArgumentException e) {
+      // The tree came from an image: what ext4 cannot hold (an xattr outside its namespaces, say)
+      // is a property of the image, not a misuse of this class.
+      throw new BlockliftException(
+          source.describe() + " cannot be written as ext4: " + Failures.describe(e), e);
+    }
     return new Flattened(loaded[0], r);
   }
 
@@ -139,7 +150,7 @@ public final class Flattener {
       try (RandomAccessFile file = new RandomAccessFile(temp.toFile(), "rw")) {
         file.setLength(0);
         FileChannel channel = file.getChannel();
-        DataWriter writer = new DataWriter(channel, listener);
+        DataWriter writer = new DataWriter(channel, listener, options.maxDeviceSize().bytes());
         tree = pass.run(channel, writer);
         p = Plan.of(tree, options);
         if (writer.layersEnd() != p.layout.layersEnd()) {
@@ -240,6 +251,7 @@ public final class Flattener {
         Geometry smaller =
             Geometry.choose(
                 options.minimumDeviceSize().bytes(),
+                options.maxDeviceSize().bytes(),
                 p.layout.dataEnd(),
                 p.metadata.regionNeeded(),
                 compact.maxInode());
@@ -256,6 +268,7 @@ public final class Flattener {
       Geometry g =
           Geometry.choose(
               options.minimumDeviceSize().bytes(),
+              options.maxDeviceSize().bytes(),
               layout.dataEnd(),
               metadata.regionNeeded(),
               catalog.maxInode());

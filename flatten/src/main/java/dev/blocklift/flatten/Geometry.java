@@ -1,5 +1,7 @@
 package dev.blocklift.flatten;
 
+import dev.blocklift.image.LimitExceededException;
+
 /**
  * The fixed shape of one size class: device size, block groups, inode count, and where each kind of
  * block lives. Everything here is a function of the class alone, so two images of one class have
@@ -108,21 +110,33 @@ record Geometry(int log2Bytes, long totalBlocks, int groups, int inodesPerGroup)
         && inodesNeeded <= inodeCount();
   }
 
-  /** The smallest class at least {@code minBytes} large that fits. */
-  static Geometry choose(long minBytes, long dataEndBlock, long varNeeded, long inodesNeeded) {
+  /**
+   * The smallest class at least {@code minBytes} and at most {@code maxBytes} large that fits;
+   * beyond {@code maxBytes} a {@link LimitExceededException} (FlattenOptions.maxDeviceSize).
+   */
+  static Geometry choose(
+      long minBytes, long maxBytes, long dataEndBlock, long varNeeded, long inodesNeeded) {
     for (int log2 = MIN_LOG2; log2 <= MAX_LOG2; log2++) {
       Geometry g = ofClass(log2);
+      if (g.deviceBytes() > maxBytes && g.deviceBytes() > minBytes) {
+        break;
+      }
       if (g.deviceBytes() >= minBytes && g.fits(dataEndBlock, varNeeded, inodesNeeded)) {
         return g;
       }
     }
-    throw new IllegalArgumentException(
-        "image too large for an ext4 image of at most 2 TiB: "
-            + dataEndBlock
+    String needs =
+        dataEndBlock
             + " data blocks, "
             + varNeeded
             + " metadata blocks, "
             + inodesNeeded
-            + " inodes");
+            + " inodes";
+    if (maxBytes < 1L << MAX_LOG2) {
+      throw new LimitExceededException(
+          "a device for " + needs, "FlattenOptions.maxDeviceSize", maxBytes);
+    }
+    throw new IllegalArgumentException(
+        "image too large for an ext4 image of at most 2 TiB: " + needs);
   }
 }

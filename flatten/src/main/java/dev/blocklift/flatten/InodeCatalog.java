@@ -2,6 +2,7 @@ package dev.blocklift.flatten;
 
 import dev.blocklift.image.tree.Births;
 import dev.blocklift.image.tree.DirectoryNode;
+import dev.blocklift.image.tree.Name;
 import dev.blocklift.image.tree.Node;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -64,8 +65,10 @@ final class InodeCatalog {
 
   /**
    * Numbering by birth layer, or null if some node's birth is unknown or numbers overflow. With
-   * {@code chunkAligned}, every layer's range after the first starts on a chunk of inode table, so
-   * the chunk holding a layer's last inodes does not change when an upper layer adds inodes.
+   * {@code chunkAligned}, a layer's range starts on a fresh chunk of inode table when the ranges
+   * since the last fresh start fill a chunk ({@link ChunkPacking}), so the chunk holding a large
+   * layer's last inodes does not change when an upper layer adds inodes, and small layers share
+   * chunks.
    */
   static InodeCatalog byBirth(DirectoryNode root, Births births, boolean chunkAligned) {
     int layers = births.layers();
@@ -74,11 +77,11 @@ final class InodeCatalog {
     }
     long[] base = new long[layers + 1];
     base[0] = FIRST_INODE;
+    ChunkPacking starts = new ChunkPacking(INODES_PER_CHUNK, 1, 1);
     for (int l = 0; l < layers; l++) {
       base[l + 1] = base[l] + births.directories(l) + births.others(l);
       if (chunkAligned && l + 1 < layers) {
-        base[l + 1] =
-            (base[l + 1] - 1 + INODES_PER_CHUNK - 1) / INODES_PER_CHUNK * INODES_PER_CHUNK + 1;
+        base[l + 1] = starts.next(base[l + 1]);
       }
     }
     if (base[layers] > Integer.MAX_VALUE / 2) {
@@ -128,7 +131,7 @@ final class InodeCatalog {
       DirectoryNode dir = stack.pop();
       int dirIno = c.numbers.get(dir);
       List<DirectoryNode> subdirs = new ArrayList<>();
-      for (Map.Entry<String, Node> e : dir.entries().entrySet()) {
+      for (Map.Entry<Name, Node> e : dir.entries().entrySet()) {
         Node child = e.getValue();
         Integer known = c.numbers.get(child);
         if (child instanceof DirectoryNode sub) {

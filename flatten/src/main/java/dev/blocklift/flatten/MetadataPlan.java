@@ -5,7 +5,6 @@ import dev.blocklift.image.tree.FileNode;
 import dev.blocklift.image.tree.Node;
 import dev.blocklift.image.tree.SymlinkNode;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,10 +24,11 @@ import java.util.Map;
  *
  * With birth-ordered inode numbers a base image's inodes come first, so their symlink, leaf and
  * xattr blocks keep their places in a derived image. Directory blocks start on a chunk boundary and
- * each layer's part starts on a new chunk, so an upper layer's directory blocks never share a chunk
- * with the base's. A relative offset {@code rel >= 0} is counted from the region's start, {@code
- * rel < 0} back from its end (the fixed metadata's start); the size class fixes both later.
- * Identical xattr blocks are shared (h_refcount), as the kernel does.
+ * each layer's part starts on a new chunk once the parts below fill one ({@link ChunkPacking}), so
+ * an upper layer's directory blocks do not share a chunk with a large base's. A relative offset
+ * {@code rel >= 0} is counted from the region's start, {@code rel < 0} back from its end (the fixed
+ * metadata's start); the size class fixes both later. Identical xattr blocks are shared
+ * (h_refcount), as the kernel does.
  */
 final class MetadataPlan {
   static final int FAST_SYMLINK_MAX = 59;
@@ -95,14 +95,8 @@ final class MetadataPlan {
           }
         }
         case SymlinkNode s -> {
-          int len = s.target().getBytes(StandardCharsets.UTF_8).length;
-          if (len >= Geometry.BLOCK_SIZE) {
-            throw new IllegalArgumentException(
-                "symlink target longer than 4095 bytes: \""
-                    + s.target().substring(0, 40)
-                    + "...\"");
-          }
-          if (len > FAST_SYMLINK_MAX) {
+          // A RawPath is at most 4095 bytes: a slow symlink's target always fits its block.
+          if (s.target().length() > FAST_SYMLINK_MAX) {
             metaCount[ino] = 1;
             top += 1;
             metaRel[ino] = (int) -top;
@@ -121,7 +115,8 @@ final class MetadataPlan {
       try {
         x = Xattrs.encode(node.attributes().xattrs());
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(e.getMessage() + " (inode " + ino + ")", e);
+        throw new IllegalArgumentException(
+            dev.blocklift.core.Failures.describe(e) + " (inode " + ino + ")", e);
       }
       if (x.block() != null) {
         ByteBuffer key = ByteBuffer.wrap(x.block());
@@ -149,10 +144,12 @@ final class MetadataPlan {
             .thenComparingLong(a -> a[1])
             .thenComparingLong(a -> a[2]));
     long layer = -1;
+    ChunkPacking layerStarts = new ChunkPacking(Geometry.CHUNK_BLOCKS, 0, 0);
     for (long[] a : pending) {
       if (a[0] != layer) {
-        // Each layer's directory blocks start on a chunk (the low region starts on one).
-        cursor = DataLayout.alignChunk(cursor);
+        // A layer's directory blocks start on a fresh chunk after a chunk's worth of them (the
+        // low region starts on one); small layers share chunks.
+        cursor = layerStarts.next(cursor);
         layer = a[0];
       }
       int run = (int) a[2];

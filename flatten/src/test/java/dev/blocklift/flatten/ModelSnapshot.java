@@ -7,6 +7,7 @@ import dev.blocklift.image.tree.DirectoryNode;
 import dev.blocklift.image.tree.FifoNode;
 import dev.blocklift.image.tree.FileNode;
 import dev.blocklift.image.tree.FlattenedTree;
+import dev.blocklift.image.tree.Name;
 import dev.blocklift.image.tree.Node;
 import dev.blocklift.image.tree.SocketNode;
 import dev.blocklift.image.tree.SymlinkNode;
@@ -93,7 +94,7 @@ final class ModelSnapshot {
       case SymlinkNode s -> {
         type = TreeSnapshot.Type.SYMLINK;
         mode = 0777;
-        target = s.target();
+        target = s.target().toString();
       }
       case DeviceNode d -> {
         type =
@@ -126,7 +127,7 @@ final class ModelSnapshot {
       groups.computeIfAbsent(node, k -> new ArrayList<>()).add(path);
     }
     if (node instanceof DirectoryNode d) {
-      for (Map.Entry<String, Node> e : d.entries().entrySet()) {
+      for (Map.Entry<Name, Node> e : d.entries().entrySet()) {
         String child = path.equals("/") ? "/" + e.getKey() : path + "/" + e.getKey();
         walk(child, e.getValue(), content, out, keyOf, groups);
       }

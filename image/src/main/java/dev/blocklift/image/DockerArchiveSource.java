@@ -54,7 +54,10 @@ final class DockerArchiveSource implements ImageSource {
       return new DockerArchiveSource(file, new TarFile(file));
     } catch (IOException | RuntimeException e) {
       throw new BlockliftException(
-          file + " is not a docker-archive (docker save) tarball: " + e.getMessage(), e);
+          file
+              + " is not a docker-archive (docker save) tarball: "
+              + dev.blocklift.core.Failures.describe(e),
+          e);
     }
   }
 

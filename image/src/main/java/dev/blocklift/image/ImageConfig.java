@@ -43,7 +43,8 @@ public record ImageConfig(
     try {
       root = Json.MAPPER.readTree(json);
     } catch (IOException e) {
-      throw new CorruptDataException("image config is not valid JSON: " + e.getMessage(), e);
+      throw new CorruptDataException(
+          "image config is not valid JSON: " + dev.blocklift.core.Failures.describe(e), e);
     }
     if (root == null || !root.isObject()) {
       throw new CorruptDataException("image config is not a JSON object");

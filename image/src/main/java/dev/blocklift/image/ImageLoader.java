@@ -36,13 +36,28 @@ public final class ImageLoader {
   public static LoadedImage load(
       ImageSource source, Platform platform, LoadListener listener, FileDataSink sink)
       throws IOException {
+    return load(source, platform, listener, sink, LoadLimits.defaults());
+  }
+
+  /**
+   * Loads the image within {@code limits} (header records, entries, nodes, metadata bytes; beyond
+   * them a {@link LimitExceededException}) and hands every regular-file entry's bytes to {@code
+   * sink} as the layer streams.
+   */
+  public static LoadedImage load(
+      ImageSource source,
+      Platform platform,
+      LoadListener listener,
+      FileDataSink sink,
+      LoadLimits limits)
+      throws IOException {
     ResolvedImage resolved = source.resolve(platform);
     ImageConfig config = ImageConfig.parse(resolved.configJson());
     long created = Math.max(0, config.createdSeconds());
     // umoci leaves an untouched rootfs root at mode 0755, owner 0:0, mtime 0; so do we.
     DirectoryNode root = new DirectoryNode(Attributes.of(0755, 0, 0, 0));
     Births births = new Births();
-    LayerApplier applier = new LayerApplier(root, created, listener::warning, births);
+    LayerApplier applier = new LayerApplier(root, created, listener::warning, births, limits);
     List<LayerFiles> layerFiles = new ArrayList<>();
     List<Descriptor> layers = resolved.layers();
     for (int i = 0; i < layers.size(); i++) {
@@ -71,12 +86,14 @@ public final class ImageLoader {
                         public void close() {}
                       });
                 }
-              });
+              },
+              limits);
       layerFiles.add(new LayerFiles(i, files));
       listener.layerFinished(i, stats[0], stats[1]);
     }
     FlattenedTree tree =
         new FlattenedTree(resolved.manifestDigest(), created, root, layerFiles, births);
-    return new LoadedImage(resolved, config, tree, new SourceLayerContent(source, resolved));
+    return new LoadedImage(
+        resolved, config, tree, new SourceLayerContent(source, resolved, limits));
   }
 }

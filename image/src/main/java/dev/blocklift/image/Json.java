@@ -32,6 +32,34 @@ final class Json {
     }
   }
 
+  /**
+   * Reads a small blob with a descriptor: never more than one byte beyond the descriptor's size (an
+   * endless or lying blob fails at once), and never more than {@link #MAX_METADATA_BYTES}.
+   */
+  static byte[] readSmall(InputStream in, String what, long declaredSize) throws IOException {
+    if (declaredSize > MAX_METADATA_BYTES) {
+      in.close();
+      throw new CorruptDataException(
+          what
+              + " has a descriptor size of "
+              + declaredSize
+              + " bytes, larger than the "
+              + MAX_METADATA_BYTES
+              + " allowed; refusing to read it");
+    }
+    try (in) {
+      byte[] data = in.readNBytes((int) declaredSize + 1);
+      if (data.length > declaredSize) {
+        throw new CorruptDataException(
+            what
+                + " is longer than the "
+                + declaredSize
+                + " bytes its descriptor says; stopped reading it");
+      }
+      return data;
+    }
+  }
+
   /** Throws unless {@code data} has the descriptor's digest (and size, when known). */
   static void verify(byte[] data, Digest digest, long expectedSize, String what) {
     if (expectedSize >= 0 && data.length != expectedSize) {
@@ -54,7 +82,8 @@ final class Json {
       }
       return n;
     } catch (IOException e) {
-      throw new CorruptDataException(what + " is not valid JSON: " + e.getMessage(), e);
+      throw new CorruptDataException(
+          what + " is not valid JSON: " + dev.blocklift.core.Failures.describe(e), e);
     }
   }
 
@@ -74,7 +103,7 @@ final class Json {
     try {
       digest = Digest.parse(requireText(n, "digest", what));
     } catch (IllegalArgumentException e) {
-      throw new CorruptDataException(what + ": " + e.getMessage(), e);
+      throw new CorruptDataException(what + ": " + dev.blocklift.core.Failures.describe(e), e);
     }
     JsonNode size = n.path("size");
     if (!size.canConvertToLong() || size.longValue() < 0) {

@@ -49,7 +49,8 @@ final class Manifests {
       try {
         out.add(Digest.parse(id.asText("")));
       } catch (IllegalArgumentException e) {
-        throw new CorruptDataException("image config rootfs.diff_ids: " + e.getMessage(), e);
+        throw new CorruptDataException(
+            "image config rootfs.diff_ids: " + dev.blocklift.core.Failures.describe(e), e);
       }
     }
     if (out.size() != layerCount) {

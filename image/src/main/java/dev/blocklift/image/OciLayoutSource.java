@@ -204,7 +204,7 @@ final class OciLayoutSource implements ImageSource {
   }
 
   private byte[] readVerified(Descriptor d, String what) throws IOException {
-    byte[] data = Json.readSmall(openBlob(d), what);
+    byte[] data = Json.readSmall(openBlob(d), what, d.size());
     Json.verify(data, d.digest(), d.size(), what);
     return data;
   }

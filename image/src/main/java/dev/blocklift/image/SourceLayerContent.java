@@ -15,10 +15,12 @@ import java.io.InputStream;
 final class SourceLayerContent implements LayerContent {
   private final ImageSource source;
   private final ResolvedImage resolved;
+  private final LoadLimits limits;
 
-  SourceLayerContent(ImageSource source, ResolvedImage resolved) {
+  SourceLayerContent(ImageSource source, ResolvedImage resolved, LoadLimits limits) {
     this.source = source;
     this.resolved = resolved;
+    this.limits = limits;
   }
 
   @Override
@@ -45,6 +47,7 @@ final class SourceLayerContent implements LayerContent {
                 @Override
                 public void close() {}
               });
-        });
+        },
+        limits);
   }
 }

@@ -111,7 +111,7 @@ public final class LoadedImageSnapshots {
             a.mtimeSeconds(),
             size,
             sha,
-            node instanceof SymlinkNode s ? s.target() : "",
+            node instanceof SymlinkNode s ? s.target().toString() : "",
             "",
             node instanceof DeviceNode d ? d.major() : 0,
             node instanceof DeviceNode d ? d.minor() : 0,

@@ -109,7 +109,13 @@ final class ResumableStream extends InputStream {
       } catch (IOException e) {
         current = InputStream.nullInputStream();
         throw new IOException(
-            what + " could not resume at byte " + position + " of " + size + ": " + e.getMessage(),
+            what
+                + " could not resume at byte "
+                + position
+                + " of "
+                + size
+                + ": "
+                + RegistryClient.describe(e),
             e);
       }
     }

@@ -106,7 +106,7 @@ final class StreamingBody extends InputStream implements HttpResponse.BodySubscr
       if (next instanceof Failure(Throwable cause)) {
         ended = true;
         throw cause instanceof IOException io
-            ? new IOException(io.getMessage() + " (reading " + what + ")", io)
+            ? new IOException(RegistryClient.describe(io) + " (reading " + what + ")", io)
             : new IOException("failed reading " + what + ": " + cause, cause);
       }
       @SuppressWarnings("unchecked")

@@ -14,6 +14,7 @@ final class HashingInputStream extends FilterInputStream {
   private final MessageDigest digest;
   private final LongConsumer onBytes;
   private long count;
+  private byte[] result;
 
   HashingInputStream(InputStream in, MessageDigest digest, LongConsumer onBytes) {
     super(in);
@@ -74,7 +75,11 @@ final class HashingInputStream extends FilterInputStream {
     return count;
   }
 
+  /** The digest of every byte read so far; taken once, later calls return the same value. */
   byte[] digest() {
-    return digest.digest();
+    if (result == null) {
+      result = digest.digest();
+    }
+    return result.clone();
   }
 }

@@ -1,6 +1,8 @@
 package dev.blocklift.image.layer;
 
 import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.image.LimitExceededException;
+import dev.blocklift.image.LoadLimits;
 import dev.blocklift.image.tree.Attributes;
 import dev.blocklift.image.tree.Births;
 import dev.blocklift.image.tree.ContentRef;
@@ -8,9 +10,10 @@ import dev.blocklift.image.tree.DeviceNode;
 import dev.blocklift.image.tree.DirectoryNode;
 import dev.blocklift.image.tree.FifoNode;
 import dev.blocklift.image.tree.FileNode;
+import dev.blocklift.image.tree.Name;
 import dev.blocklift.image.tree.Node;
+import dev.blocklift.image.tree.RawPath;
 import dev.blocklift.image.tree.SymlinkNode;
-import dev.blocklift.image.tree.TreeNames;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -60,8 +63,12 @@ public final class LayerApplier {
   private final long implicitMtime;
   private final Consumer<String> warnings;
   private final Births births;
+  private final LoadLimits limits;
+  private long entries;
+  private long nodes;
+  private long metadataBytes;
   private int layerIndex = -1;
-  private IdentityHashMap<DirectoryNode, Set<String>> touched = new IdentityHashMap<>();
+  private IdentityHashMap<DirectoryNode, Set<Name>> touched = new IdentityHashMap<>();
 
   public LayerApplier(DirectoryNode root, long implicitMtime, Consumer<String> warnings) {
     this(root, implicitMtime, warnings, new Births());
@@ -72,10 +79,24 @@ public final class LayerApplier {
    */
   public LayerApplier(
       DirectoryNode root, long implicitMtime, Consumer<String> warnings, Births births) {
+    this(root, implicitMtime, warnings, births, LoadLimits.defaults());
+  }
+
+  /**
+   * @param limits bounds the entries applied, the nodes created and the metadata bytes kept, over
+   *     all layers; beyond them {@link #apply} throws {@link LimitExceededException}
+   */
+  public LayerApplier(
+      DirectoryNode root,
+      long implicitMtime,
+      Consumer<String> warnings,
+      Births births,
+      LoadLimits limits) {
     this.root = root;
     this.implicitMtime = implicitMtime;
     this.warnings = warnings;
     this.births = births;
+    this.limits = limits;
   }
 
   public void startLayer(int layerIndex) {
@@ -83,22 +104,35 @@ public final class LayerApplier {
     this.touched = new IdentityHashMap<>();
   }
 
-  /** Cleans a tar path like umoci's CleanPath; the empty list is the root. */
-  public static List<String> clean(String path) {
-    List<String> out = new ArrayList<>();
-    for (String c : path.split("/", -1)) {
-      if (c.isEmpty() || c.equals(".")) {
+  /**
+   * Cleans a tar path like umoci's CleanPath, byte for byte; the empty list is the root. A
+   * component that cannot be a name (over 255 bytes) throws {@link
+   * dev.blocklift.image.tree.InvalidNameException}.
+   */
+  public static List<Name> clean(RawPath path) {
+    List<Name> out = new ArrayList<>();
+    for (byte[] c : path.components()) {
+      if (isDot(c)) {
         continue;
       }
-      if (c.equals("..")) {
+      if (isDotDot(c)) {
         if (!out.isEmpty()) {
           out.removeLast();
         }
         continue;
       }
-      out.add(c);
+      out.add(Name.of(c));
     }
     return out;
+  }
+
+  /** An empty component or {@code .}: no step. */
+  private static boolean isDot(byte[] c) {
+    return c.length == 0 || (c.length == 1 && c[0] == '.');
+  }
+
+  private static boolean isDotDot(byte[] c) {
+    return c.length == 2 && c[0] == '.' && c[1] == '.';
   }
 
   /**
@@ -106,7 +140,8 @@ public final class LayerApplier {
    * with a message about the entry; the caller adds the layer and entry position.
    */
   public void apply(TarHeader h, long entryIndex) {
-    List<String> comps = clean(h.name());
+    count(h);
+    List<Name> comps = clean(h.name());
     if (comps.isEmpty()) {
       if (h.type() != TarHeader.DIRECTORY) {
         throw new CorruptDataException("an entry for the root directory must be a directory");
@@ -114,13 +149,12 @@ public final class LayerApplier {
       root.setAttributes(attributes(h));
       return;
     }
-    String base = comps.getLast();
-    List<String> parentPath = comps.subList(0, comps.size() - 1);
+    Name base = comps.getLast();
+    List<Name> parentPath = comps.subList(0, comps.size() - 1);
     if (base.startsWith(WHITEOUT)) {
       whiteout(parentPath, base);
       return;
     }
-    TreeNames.checkName(base);
     DirectoryNode parent = resolveDirectory(parentPath, true);
     Node existing = parent.get(base);
     switch (h.type()) {
@@ -189,27 +223,50 @@ public final class LayerApplier {
   }
 
   private <N extends Node> N born(N node) {
+    if (++nodes > limits.maxNodes()) {
+      throw new LimitExceededException(
+          "node " + nodes + " of the tree", "LoadLimits.maxNodes", limits.maxNodes());
+    }
     births.born(node, layerIndex);
     return node;
   }
 
-  private void touch(DirectoryNode dir, String name) {
+  /** Counts the entry and its metadata bytes against the limits. */
+  private void count(TarHeader h) {
+    if (++entries > limits.maxEntries()) {
+      throw new LimitExceededException(
+          "tar entry " + entries + " of the image", "LoadLimits.maxEntries", limits.maxEntries());
+    }
+    long bytes = (long) h.name().length() + h.linkName().length();
+    for (var x : h.xattrs().entrySet()) {
+      bytes += x.getKey().length() + x.getValue().length;
+    }
+    metadataBytes += bytes;
+    if (metadataBytes > limits.maxMetadataBytes()) {
+      throw new LimitExceededException(
+          metadataBytes + " metadata bytes (names, link targets, xattrs) over the image's entries",
+          "LoadLimits.maxMetadataBytes",
+          limits.maxMetadataBytes());
+    }
+  }
+
+  private void touch(DirectoryNode dir, Name name) {
     touched.computeIfAbsent(dir, d -> new HashSet<>()).add(name);
   }
 
-  private boolean touchedThisLayer(DirectoryNode dir, String name) {
-    Set<String> s = touched.get(dir);
+  private boolean touchedThisLayer(DirectoryNode dir, Name name) {
+    Set<Name> s = touched.get(dir);
     return s != null && s.contains(name);
   }
 
-  private void whiteout(List<String> parentPath, String base) {
+  private void whiteout(List<Name> parentPath, Name base) {
     DirectoryNode parent = resolveDirectory(parentPath, false);
     if (parent == null) {
       return;
     }
-    if (base.equals(OPAQUE)) {
-      List<String> lower = new ArrayList<>();
-      for (String name : parent.entries().keySet()) {
+    if (base.is(OPAQUE)) {
+      List<Name> lower = new ArrayList<>();
+      for (Name name : parent.entries().keySet()) {
         if (!touchedThisLayer(parent, name)) {
           lower.add(name);
         }
@@ -217,8 +274,7 @@ public final class LayerApplier {
       lower.forEach(parent::remove);
       return;
     }
-    String name = base.substring(WHITEOUT.length());
-    TreeNames.checkName(name);
+    Name name = Name.of(base.bytesAfter(WHITEOUT.length()));
     if (touchedThisLayer(parent, name)) {
       warnings.accept(
           "layer "
@@ -231,8 +287,8 @@ public final class LayerApplier {
     parent.remove(name);
   }
 
-  private Node resolveLinkTarget(String linkName) {
-    List<String> comps = clean(linkName);
+  private Node resolveLinkTarget(RawPath linkName) {
+    List<Name> comps = clean(linkName);
     if (comps.isEmpty()) {
       throw new CorruptDataException("hard link to the root directory \"" + linkName + "\"");
     }
@@ -251,7 +307,7 @@ public final class LayerApplier {
    * Resolves a directory path from the root, following symlinks inside the tree; missing components
    * are created ({@code create}) or make the result null.
    */
-  DirectoryNode resolveDirectory(List<String> path, boolean create) {
+  DirectoryNode resolveDirectory(List<Name> path, boolean create) {
     return (DirectoryNode) resolve(path, create, true);
   }
 
@@ -261,21 +317,25 @@ public final class LayerApplier {
    * result is a directory, final symlinks followed (or null when missing and not {@code create});
    * otherwise the final component is returned unfollowed, whatever it is, or null.
    */
-  private Node resolve(List<String> path, boolean create, boolean wantDirectory) {
+  private Node resolve(List<Name> path, boolean create, boolean wantDirectory) {
     Deque<DirectoryNode> stack = new ArrayDeque<>(List.of(root));
-    Deque<String> todo = new ArrayDeque<>(path);
+    Deque<byte[]> todo = new ArrayDeque<>();
+    for (Name n : path) {
+      todo.addLast(n.bytes());
+    }
     int links = 0;
     while (!todo.isEmpty()) {
-      String c = todo.pollFirst();
-      if (c.isEmpty() || c.equals(".")) {
+      byte[] raw = todo.pollFirst();
+      if (isDot(raw)) {
         continue;
       }
-      if (c.equals("..")) {
+      if (isDotDot(raw)) {
         if (stack.size() > 1) {
           stack.pollLast();
         }
         continue;
       }
+      Name c = Name.of(raw);
       DirectoryNode cur = stack.peekLast();
       Node n = cur.get(c);
       if (!wantDirectory && isLast(todo)) {
@@ -284,14 +344,14 @@ public final class LayerApplier {
       if (n instanceof SymlinkNode s) {
         if (++links > MAX_SYMLINKS) {
           throw new CorruptDataException(
-              "too many levels of symbolic links resolving \"" + String.join("/", path) + "\"");
+              "too many levels of symbolic links resolving \"" + joined(path) + "\"");
         }
-        if (s.target().startsWith("/")) {
+        if (s.target().isAbsolute()) {
           while (stack.size() > 1) {
             stack.pollLast();
           }
         }
-        List<String> target = List.of(s.target().split("/", -1));
+        List<byte[]> target = s.target().components();
         for (int i = target.size() - 1; i >= 0; i--) {
           todo.addFirst(target.get(i));
         }
@@ -302,7 +362,6 @@ public final class LayerApplier {
           if (!create) {
             return null;
           }
-          TreeNames.checkName(c);
           DirectoryNode d = born(new DirectoryNode(Attributes.of(0755, 0, 0, implicitMtime)));
           cur.put(c, d);
           touch(cur, c);
@@ -320,13 +379,21 @@ public final class LayerApplier {
     return stack.peekLast();
   }
 
-  private static boolean isLast(Deque<String> todo) {
-    for (String c : todo) {
-      if (!c.isEmpty() && !c.equals(".")) {
+  private static boolean isLast(Deque<byte[]> todo) {
+    for (byte[] c : todo) {
+      if (!isDot(c)) {
         return false;
       }
     }
     return true;
+  }
+
+  private static String joined(List<Name> path) {
+    StringBuilder b = new StringBuilder();
+    for (Name n : path) {
+      b.append(b.isEmpty() ? "" : "/").append(n);
+    }
+    return b.toString();
   }
 
   private static Attributes attributes(TarHeader h) {

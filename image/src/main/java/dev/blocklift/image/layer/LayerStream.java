@@ -4,6 +4,7 @@ import com.github.luben.zstd.ZstdInputStream;
 import dev.blocklift.core.BlockliftException;
 import dev.blocklift.core.CorruptDataException;
 import dev.blocklift.core.Digest;
+import dev.blocklift.core.Failures;
 import dev.blocklift.core.Hex;
 import dev.blocklift.image.Descriptor;
 import dev.blocklift.image.ImageSource;
@@ -11,17 +12,19 @@ import dev.blocklift.image.MediaTypes;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.function.LongConsumer;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * One layer blob opened for reading: raw bytes are hashed and counted (blob digest and size), then
- * decompressed (by media type, or by magic bytes for docker's types), then hashed again (diff_id).
- * {@link #finish()} reads to the end of the blob and throws {@link CorruptDataException} naming the
- * layer, the expected and the actual digest on any mismatch. Nothing is buffered beyond a small
- * read buffer and the few blocks a {@link ReadAheadInputStream} decompresses ahead on its own
- * thread (so inflating overlaps with the caller's tar parsing). Progress ({@code onRaw}) is still
- * reported on the caller's thread.
+ * One layer blob opened for reading: raw bytes are counted, hashed and bounded by the descriptor's
+ * size ({@link BlobInput}: more bytes than that fail at once), then decompressed (by media type, or
+ * by magic bytes for docker's types), then hashed again (diff_id). {@link #drain()} reads to the
+ * end of the blob and {@link #verify()} checks its size, its digest and the diff_id, each failure a
+ * {@link CorruptDataException} naming the layer, what was checked, the expected and the actual
+ * value. Nothing is buffered beyond a small read buffer and the few blocks a {@link
+ * ReadAheadInputStream} decompresses ahead on its own thread (so inflating overlaps with the
+ * caller's tar parsing). Progress ({@code onRaw}) is still reported on the caller's thread.
  */
 public final class LayerStream implements AutoCloseable {
   /** Compression of a layer blob. */
@@ -31,11 +34,10 @@ public final class LayerStream implements AutoCloseable {
     ZSTD
   }
 
-  private final int layerIndex;
+  private final String layer;
   private final Descriptor descriptor;
   private final Digest diffId;
-  private final InputStream raw;
-  private final HashingInputStream compressed;
+  private final BlobInput blob;
   private final HashingInputStream uncompressed;
   private final Compression compression;
   private final ReadAheadInputStream readAhead;
@@ -43,25 +45,24 @@ public final class LayerStream implements AutoCloseable {
   private long reported;
 
   private LayerStream(
+      String layer,
       int layerIndex,
       Descriptor descriptor,
       Digest diffId,
-      InputStream raw,
-      HashingInputStream compressed,
+      BlobInput blob,
       InputStream decompressed,
       Compression compression,
       LongConsumer onRaw) {
-    this.layerIndex = layerIndex;
+    this.layer = layer;
     this.descriptor = descriptor;
     this.diffId = diffId;
-    this.raw = raw;
-    this.compressed = compressed;
+    this.blob = blob;
     this.compression = compression;
     this.onRaw = onRaw;
     this.readAhead =
         new ReadAheadInputStream(
             decompressed,
-            compressed::count,
+            blob::count,
             ReadAheadInputStream.daemonThreads("blocklift-layer-" + layerIndex));
     this.uncompressed =
         new HashingInputStream(readAhead, diffId.newMessageDigest(), n -> reportProgress());
@@ -104,38 +105,37 @@ public final class LayerStream implements AutoCloseable {
       ImageSource source, int layerIndex, Descriptor descriptor, Digest diffId, LongConsumer onRaw)
       throws IOException {
     Compression declared = byMediaType(descriptor.mediaType(), layerIndex);
-    InputStream raw = source.openBlob(descriptor);
+    String layer = LayerErrors.layer(layerIndex, descriptor);
     // Read on the read-ahead thread: progress is relayed to the caller's thread, not called here.
-    HashingInputStream compressed =
-        new HashingInputStream(raw, descriptor.digest().newMessageDigest(), n -> {});
+    BlobInput blob =
+        new BlobInput(source.openBlob(descriptor), layer, descriptor.digest(), descriptor.size());
     try {
-      InputStream buffered = new BufferedInputStream(compressed, 64 << 10);
+      InputStream buffered = new BufferedInputStream(blob, 64 << 10);
       Compression compression = declared != null ? declared : sniff(buffered);
       InputStream decompressed =
           switch (compression) {
             case NONE -> buffered;
             case GZIP ->
-                GzipCompressorInputStream.builder()
-                    .setInputStream(buffered)
-                    .setDecompressConcatenated(true)
-                    .get();
-            case ZSTD -> new ZstdInputStream(buffered);
+                new DecompressedInput(
+                    GzipCompressorInputStream.builder()
+                        .setInputStream(buffered)
+                        .setDecompressConcatenated(true)
+                        .get(),
+                    layer,
+                    "gzip",
+                    blob::count);
+            case ZSTD ->
+                new DecompressedInput(new ZstdInputStream(buffered), layer, "zstd", blob::count);
           };
       return new LayerStream(
-          layerIndex, descriptor, diffId, raw, compressed, decompressed, compression, onRaw);
+          layer, layerIndex, descriptor, diffId, blob, decompressed, compression, onRaw);
     } catch (IOException | RuntimeException e) {
-      raw.close();
+      blob.close();
       if (e instanceof BlockliftException be) {
         throw be;
       }
       throw new CorruptDataException(
-          "layer "
-              + layerIndex
-              + " ("
-              + descriptor.digest()
-              + "): cannot start decompressing: "
-              + e.getMessage(),
-          e);
+          layer + ": cannot start decompressing: " + Failures.describe(e), e);
     }
   }
 
@@ -170,98 +170,85 @@ public final class LayerStream implements AutoCloseable {
   }
 
   /**
-   * Reads whatever follows the tar's end marker (so every byte is hashed), then checks the blob's
-   * size and digest and the diff_id.
+   * Reads whatever follows the tar's end marker (so every byte is hashed), then the rest of the raw
+   * blob: a decompressor may stop at the end of its frame, and the blob must end there too.
    */
-  public void finish() throws IOException {
-    uncompressed.transferTo(java.io.OutputStream.nullOutputStream());
-    // A decompressor may stop at the end of its frame; the raw blob must end there too.
-    compressed.transferTo(java.io.OutputStream.nullOutputStream());
-    if (compressed.count() > reported) {
-      onRaw.accept(compressed.count() - reported);
-      reported = compressed.count();
-    }
-    String layer = "layer " + layerIndex;
-    Digest blob = new Digest(descriptor.digest().algorithm(), Hex.encode(compressed.digest()));
-    if (compressed.count() != descriptor.size() && !blob.equals(descriptor.digest())) {
-      throw new CorruptDataException(
-          layer
-              + " blob "
-              + descriptor.digest()
-              + " has "
-              + compressed.count()
-              + " bytes, descriptor says "
-              + descriptor.size()
-              + " (expected digest "
-              + descriptor.digest()
-              + ", actual "
-              + blob
-              + ")");
-    }
-    if (!blob.equals(descriptor.digest())) {
-      throw new CorruptDataException(
-          layer + " blob digest mismatch: expected " + descriptor.digest() + ", actual " + blob);
-    }
-    if (compressed.count() != descriptor.size()) {
-      throw new CorruptDataException(
-          layer
-              + " blob "
-              + descriptor.digest()
-              + " has "
-              + compressed.count()
-              + " bytes, descriptor says "
-              + descriptor.size());
-    }
-    Digest actualDiff = new Digest(diffId.algorithm(), Hex.encode(uncompressed.digest()));
-    if (!actualDiff.equals(diffId)) {
-      throw new CorruptDataException(
-          layer + " diff_id mismatch: expected " + diffId + ", actual " + actualDiff);
+  public void drain() throws IOException {
+    uncompressed.transferTo(OutputStream.nullOutputStream());
+    blob.drain();
+    if (blob.count() > reported) {
+      onRaw.accept(blob.count() - reported);
+      reported = blob.count();
     }
   }
 
   /**
-   * After a failure mid-stream: reads the rest of the raw blob (bounded by the descriptor's size
-   * plus a margin) and returns a digest-mismatch message if the blob is not what the manifest
-   * promised, or null if it is (or cannot be told).
+   * After {@link #drain()}: checks the blob's size and digest against the descriptor and the
+   * uncompressed tar's digest against the diff_id. Each failure names what it checked.
    */
-  String blobMismatchAfterFailure() {
-    readAhead.stop(); // the read-ahead thread must be done with the raw stream first
-    try {
-      byte[] buf = new byte[64 << 10];
-      long limit = descriptor.size() + (1 << 20);
-      while (compressed.count() < limit) {
-        if (compressed.read(buf, 0, buf.length) < 0) {
-          break;
-        }
-      }
-      if (compressed.count() >= limit) {
-        return "layer "
-            + layerIndex
-            + " blob "
-            + descriptor.digest()
-            + " is longer than its descriptor size "
-            + descriptor.size();
-      }
-      Digest blob = new Digest(descriptor.digest().algorithm(), Hex.encode(compressed.digest()));
-      if (!blob.equals(descriptor.digest())) {
-        return "layer "
-            + layerIndex
-            + " blob digest mismatch: expected "
-            + descriptor.digest()
-            + ", actual "
-            + blob;
-      }
-      return null;
-    } catch (IOException | RuntimeException e) {
-      return null;
+  public void verify() {
+    Digest actualBlob = blob.digest();
+    if (blob.count() != descriptor.size()) {
+      throw new CorruptDataException(
+          layer
+              + " blob size mismatch: the descriptor says "
+              + descriptor.size()
+              + " bytes, the blob has "
+              + blob.count()
+              + (actualBlob.equals(descriptor.digest())
+                  ? ""
+                  : " (and its digest is "
+                      + actualBlob
+                      + ", expected "
+                      + descriptor.digest()
+                      + ")"));
     }
+    if (!actualBlob.equals(descriptor.digest())) {
+      throw new DigestMismatchException(
+          layer, DigestMismatchException.Checked.BLOB_DIGEST, descriptor.digest(), actualBlob);
+    }
+    Digest actualDiff = new Digest(diffId.algorithm(), Hex.encode(uncompressed.digest()));
+    if (!actualDiff.equals(diffId)) {
+      throw new DigestMismatchException(
+          layer, DigestMismatchException.Checked.DIFF_ID, diffId, actualDiff);
+    }
+  }
+
+  /** {@link #drain()} and {@link #verify()}. */
+  public void finish() throws IOException {
+    drain();
+    verify();
+  }
+
+  /**
+   * After a failure mid-stream: the root cause if it lies in the blob itself, or null. Reads the
+   * rest of the raw blob (never more than the descriptor's size) and says so if the blob is longer
+   * than its descriptor or its digest is not what the manifest promised.
+   */
+  String blobFailureAfter() {
+    readAhead.stop(); // the read-ahead thread must be done with the blob first
+    if (blob.tooLongSeen()) {
+      return blob.tooLongMessage();
+    }
+    try {
+      blob.drain();
+    } catch (IOException | RuntimeException e) {
+      return blob.tooLongSeen() ? blob.tooLongMessage() : null;
+    }
+    Digest actual = blob.digest();
+    if (!actual.equals(descriptor.digest())) {
+      return new DigestMismatchException(
+              layer, DigestMismatchException.Checked.BLOB_DIGEST, descriptor.digest(), actual)
+          .getMessage();
+    }
+    return null;
   }
 
   @Override
   public void close() throws IOException {
     readAhead.close();
     try {
-      raw.close();
+      blob.close();
     } finally {
       readAhead.awaitReader();
     }

@@ -1,11 +1,13 @@
 package dev.blocklift.image.layer;
 
+import dev.blocklift.image.tree.RawPath;
 import java.util.Collections;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * One entry as the tar reader yields it, after PAX and GNU long-name records were folded in.
+ * One entry as the tar reader yields it, after PAX and GNU long-name records were folded in. Names
+ * and link targets are the header's bytes, whatever their encoding.
  *
  * @param type the effective type flag ({@code '0'} for regular files incl. old {@code '\0'} and
  *     contiguous {@code '7'}; {@code '5'} for directories incl. old-style trailing-slash names)
@@ -13,7 +15,7 @@ import java.util.TreeMap;
  * @param mode the full mode field (permission bits are {@code mode & 07777})
  */
 public record TarHeader(
-    String name,
+    RawPath name,
     char type,
     long mode,
     long uid,
@@ -21,7 +23,7 @@ public record TarHeader(
     long size,
     long mtimeSeconds,
     int mtimeNanos,
-    String linkName,
+    RawPath linkName,
     long devMajor,
     long devMinor,
     SortedMap<String, byte[]> xattrs) {

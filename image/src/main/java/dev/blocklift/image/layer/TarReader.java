@@ -1,6 +1,9 @@
 package dev.blocklift.image.layer;
 
 import dev.blocklift.core.CorruptDataException;
+import dev.blocklift.image.LimitExceededException;
+import dev.blocklift.image.LoadLimits;
+import dev.blocklift.image.tree.RawPath;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,23 +16,34 @@ import java.util.TreeMap;
  * A streaming tar reader (ustar, POSIX pax, GNU long names), written for layers: it never buffers
  * entry data, keeps PAX values as raw bytes (so binary xattrs such as {@code security.capability}
  * survive), and treats every oddity of hostile input as a {@link CorruptDataException} or a
- * documented rule instead of guessing. Like Go's archive/tar (which umoci and docker use): links,
- * devices, directories and fifos carry no data whatever their size field says; an end of stream at
- * a header boundary ends the archive like the two zero blocks do; global PAX headers ({@code g})
- * are consumed and ignored; GNU sparse files are refused.
+ * documented rule instead of guessing. Names and link targets are kept as the header's bytes. Like
+ * Go's archive/tar (which umoci and docker use): links, devices, directories and fifos carry no
+ * data whatever their size field says; an end of stream at a header boundary ends the archive like
+ * the two zero blocks do; global PAX headers ({@code g}) are consumed and ignored; GNU sparse files
+ * are refused.
  */
 public final class TarReader {
   private static final int BLOCK = 512;
-  private static final int MAX_META_BYTES = 8 << 20;
 
   private final InputStream in;
+  private final long maxHeaderBytes;
   private final byte[] block = new byte[BLOCK];
   private long remaining;
   private long padding;
   private boolean ended;
 
+  /** A reader with the default limit on header records ({@link LoadLimits#defaults()}). */
   public TarReader(InputStream in) {
+    this(in, LoadLimits.DEFAULT_MAX_HEADER_BYTES);
+  }
+
+  /**
+   * @param maxHeaderBytes the most data one PAX header or GNU long-name record may have; a larger
+   *     one fails before its data is read ({@link LoadLimits#maxHeaderBytes()})
+   */
+  public TarReader(InputStream in, long maxHeaderBytes) {
     this.in = in;
+    this.maxHeaderBytes = maxHeaderBytes;
   }
 
   /** The next entry, or null at the end of the archive. Skips what is left of the previous one. */
@@ -38,8 +52,8 @@ public final class TarReader {
       return null;
     }
     skipRest();
-    String longName = null;
-    String longLink = null;
+    byte[] longName = null;
+    byte[] longLink = null;
     Map<String, byte[]> pax = null;
     while (true) {
       if (!readBlock()) {
@@ -75,7 +89,9 @@ public final class TarReader {
         }
         case 'S' ->
             throw new CorruptDataException(
-                "GNU sparse tar entries are not supported (entry \"" + rawName() + "\")");
+                "GNU sparse tar entries are not supported (entry \""
+                    + RawPath.of(rawName())
+                    + "\")");
         default -> {}
       }
       return header(type, size, longName, longLink, pax == null ? Map.of() : pax);
@@ -83,10 +99,12 @@ public final class TarReader {
   }
 
   private TarHeader header(
-      char rawType, long headerSize, String longName, String longLink, Map<String, byte[]> pax)
+      char rawType, long headerSize, byte[] longName, byte[] longLink, Map<String, byte[]> pax)
       throws IOException {
-    String name = longName != null ? longName : rawName();
-    String link = longLink != null ? longLink : field(157, 100);
+    // Names are bytes, whatever their encoding: PAX says UTF-8, but GNU tar writes names that are
+    // not UTF-8 as they are (with hdrcharset=BINARY), and ustar and GNU fields have no encoding.
+    byte[] name = longName != null ? longName : rawName();
+    byte[] link = longLink != null ? longLink : field(157, 100);
     long uid = number(108, 8, "uid");
     long gid = number(116, 8, "gid");
     long size = headerSize;
@@ -98,8 +116,9 @@ public final class TarReader {
       byte[] value = e.getValue();
       String text = new String(value, StandardCharsets.UTF_8);
       switch (key) {
-        case "path" -> name = text;
-        case "linkpath" -> link = text;
+        case "path" -> name = value;
+        case "linkpath" -> link = value;
+        case "hdrcharset" -> {} // bytes stay bytes, whichever charset the header claims
         case "size" -> size = paxLong(key, text);
         case "uid" -> uid = paxLong(key, text);
         case "gid" -> gid = paxLong(key, text);
@@ -122,19 +141,21 @@ public final class TarReader {
             }
           } else if (key.startsWith("GNU.sparse.")) {
             throw new CorruptDataException(
-                "GNU sparse tar entries are not supported (entry \"" + name + "\")");
+                "GNU sparse tar entries are not supported (entry \"" + RawPath.of(name) + "\")");
           }
         }
       }
     }
+    RawPath path = RawPath.of(name);
+    RawPath linkPath = RawPath.of(link);
     if (size < 0) {
-      throw new CorruptDataException("entry \"" + name + "\" has a negative size " + size);
+      throw new CorruptDataException("entry \"" + path + "\" has a negative size " + size);
     }
     char type = rawType;
     if (type == '\0' || type == '7') {
       type = TarHeader.REGULAR;
     }
-    if (type == TarHeader.REGULAR && name.endsWith("/")) {
+    if (type == TarHeader.REGULAR && path.endsWithSlash()) {
       type = TarHeader.DIRECTORY;
     }
     long dataSize =
@@ -157,7 +178,7 @@ public final class TarReader {
     remaining = dataSize;
     padding = (BLOCK - (dataSize % BLOCK)) % BLOCK;
     return new TarHeader(
-        name,
+        path,
         type,
         number(100, 8, "mode"),
         uid,
@@ -165,7 +186,7 @@ public final class TarReader {
         dataSize,
         mtime,
         nanos,
-        link,
+        linkPath,
         major,
         minor,
         xattrs);
@@ -244,8 +265,9 @@ public final class TarReader {
   }
 
   private byte[] readMeta(long size, String what) throws IOException {
-    if (size > MAX_META_BYTES) {
-      throw new CorruptDataException(what + " of " + size + " bytes is larger than allowed");
+    if (size > maxHeaderBytes) {
+      throw new LimitExceededException(
+          "a " + what + " of " + size + " bytes", "LoadLimits.maxHeaderBytes", maxHeaderBytes);
     }
     byte[] data = in.readNBytes((int) size);
     if (data.length < size) {
@@ -287,8 +309,9 @@ public final class TarReader {
     }
   }
 
-  private String rawName() {
-    String name = field(0, 100);
+  /** The ustar name: prefix, '/', name (the prefix only in POSIX ustar headers). */
+  private byte[] rawName() {
+    byte[] name = field(0, 100);
     boolean posix =
         block[257] == 'u'
             && block[258] == 's'
@@ -297,28 +320,54 @@ public final class TarReader {
             && block[261] == 'r'
             && block[262] == 0;
     if (posix) {
-      String prefix = field(345, 155);
-      if (!prefix.isEmpty()) {
-        return prefix + "/" + name;
+      byte[] prefix = field(345, 155);
+      if (prefix.length > 0) {
+        byte[] full = java.util.Arrays.copyOf(prefix, prefix.length + 1 + name.length);
+        full[prefix.length] = '/';
+        System.arraycopy(name, 0, full, prefix.length + 1, name.length);
+        return full;
       }
     }
     return name;
   }
 
-  private String field(int off, int len) {
+  /** A header field's bytes up to its first NUL. */
+  private byte[] field(int off, int len) {
     int end = off;
     while (end < off + len && block[end] != 0) {
       end++;
     }
-    return new String(block, off, end - off, StandardCharsets.UTF_8);
+    return java.util.Arrays.copyOfRange(block, off, end);
   }
 
-  private static String cString(byte[] data) {
-    int end = data.length;
-    while (end > 0 && data[end - 1] == 0) {
+  /**
+   * A numeric field as text for messages: all its bytes (trailing NULs and spaces dropped), bytes
+   * outside printable ASCII as {@code \xNN}, so a NUL in the middle does not hide the rest.
+   */
+  private String fieldText(int off, int len) {
+    int end = off + len;
+    while (end > off && (block[end - 1] == 0 || block[end - 1] == ' ')) {
       end--;
     }
-    return new String(data, 0, end, StandardCharsets.UTF_8);
+    StringBuilder b = new StringBuilder();
+    for (int i = off; i < end; i++) {
+      int c = block[i] & 0xff;
+      if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+        b.append((char) c);
+      } else {
+        b.append(String.format(java.util.Locale.ROOT, "\\x%02x", c));
+      }
+    }
+    return b.toString();
+  }
+
+  /** A GNU long name or link: its bytes up to the first NUL. */
+  private static byte[] cString(byte[] data) {
+    int end = 0;
+    while (end < data.length && data[end] != 0) {
+      end++;
+    }
+    return java.util.Arrays.copyOf(data, end);
   }
 
   /** An octal or base-256 numeric field. */
@@ -346,7 +395,7 @@ public final class TarReader {
       }
       if (b < '0' || b > '7') {
         throw new CorruptDataException(
-            "tar " + what + " field is not octal: \"" + field(off, len) + "\"");
+            "tar " + what + " field is not octal: \"" + fieldText(off, len) + "\"");
       }
       if (v > (Long.MAX_VALUE >> 3)) {
         throw new CorruptDataException("tar " + what + " field overflows 64 bits");

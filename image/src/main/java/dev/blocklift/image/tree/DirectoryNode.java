@@ -4,10 +4,13 @@ import java.util.Collections;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
-/** A directory; entries are kept sorted by name so every walk is in one deterministic order. */
+/**
+ * A directory; entries are kept sorted by name (unsigned bytes) so every walk is in one
+ * deterministic order.
+ */
 public final class DirectoryNode implements Node {
   private Attributes attributes;
-  private final TreeMap<String, Node> entries = new TreeMap<>();
+  private final TreeMap<Name, Node> entries = new TreeMap<>();
 
   public DirectoryNode(Attributes attributes) {
     this.attributes = attributes;
@@ -24,20 +27,29 @@ public final class DirectoryNode implements Node {
   }
 
   /** The entries by name (no "." or ".."), read-only. */
-  public NavigableMap<String, Node> entries() {
+  public NavigableMap<Name, Node> entries() {
     return Collections.unmodifiableNavigableMap(entries);
   }
 
-  public Node get(String name) {
+  public Node get(Name name) {
     return entries.get(name);
   }
 
-  public void put(String name, Node node) {
-    TreeNames.checkName(name);
+  /** The entry named by the UTF-8 encoding of {@code name} (hand-built trees, tests). */
+  public Node get(String name) {
+    return get(Name.of(name));
+  }
+
+  public void put(Name name, Node node) {
     entries.put(name, node);
   }
 
-  public Node remove(String name) {
+  /** Puts an entry named by the UTF-8 encoding of {@code name} (hand-built trees, tests). */
+  public void put(String name, Node node) {
+    put(Name.of(name), node);
+  }
+
+  public Node remove(Name name) {
     return entries.remove(name);
   }
 

@@ -16,6 +16,9 @@ import java.util.function.Supplier;
  * @param type tar type flag: '0' file, '1' hard link, '2' symlink, '3' char, '4' block, '5' dir,
  *     '6' fifo (anything else is written as is)
  * @param gnuLongNames write long names with GNU 'L'/'K' records instead of PAX
+ * @param binaryNames {@code name} and {@code linkName} carry raw bytes, one char per byte
+ *     (ISO-8859-1), instead of text written as UTF-8: for names that are not valid UTF-8 ({@link
+ *     #withNameBytes}, {@link #withLinkBytes})
  */
 public record TarEntry(
     String name,
@@ -32,7 +35,8 @@ public record TarEntry(
     long declaredSize,
     long dataLength,
     Supplier<InputStream> data,
-    boolean gnuLongNames) {
+    boolean gnuLongNames,
+    boolean binaryNames) {
 
   /** The default mtime of fixture entries (2023-11-14). */
   public static final long DEFAULT_MTIME = 1_700_000_000L;
@@ -57,6 +61,7 @@ public record TarEntry(
         0,
         0,
         () -> InputStream.nullInputStream(),
+        false,
         false);
   }
 
@@ -121,7 +126,8 @@ public record TarEntry(
         length,
         length,
         supplier,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withDeclaredSize(long size) {
@@ -140,7 +146,8 @@ public record TarEntry(
         size,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withMode(int newMode) {
@@ -159,7 +166,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withOwner(long newUid, long newGid) {
@@ -178,7 +186,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withMtime(long seconds, int nanos) {
@@ -197,7 +206,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withLinkName(String target) {
@@ -216,7 +226,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withDevice(int major, int minor) {
@@ -235,7 +246,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withXattr(String xattrName, byte[] value) {
@@ -256,7 +268,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withName(String newName) {
@@ -275,7 +288,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withType(char newType) {
@@ -294,7 +308,8 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
-        gnuLongNames);
+        gnuLongNames,
+        binaryNames);
   }
 
   public TarEntry withGnuLongNames() {
@@ -313,6 +328,51 @@ public record TarEntry(
         declaredSize,
         dataLength,
         data,
+        true,
+        binaryNames);
+  }
+
+  /** This entry with a name of raw bytes (not necessarily UTF-8). */
+  public TarEntry withNameBytes(byte[] nameBytes) {
+    return binary().withName(new String(nameBytes, StandardCharsets.ISO_8859_1));
+  }
+
+  /** This entry with a link target of raw bytes (not necessarily UTF-8). */
+  public TarEntry withLinkBytes(byte[] linkBytes) {
+    return binary().withLinkName(new String(linkBytes, StandardCharsets.ISO_8859_1));
+  }
+
+  /** The name's bytes as the writer writes them. */
+  public byte[] nameBytes() {
+    return name.getBytes(binaryNames ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+  }
+
+  /** The link target's bytes as the writer writes them. */
+  public byte[] linkBytes() {
+    return linkName.getBytes(binaryNames ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+  }
+
+  /** The same entry with its name and link carried as bytes (one char per byte). */
+  private TarEntry binary() {
+    if (binaryNames) {
+      return this;
+    }
+    return new TarEntry(
+        new String(nameBytes(), StandardCharsets.ISO_8859_1),
+        type,
+        mode,
+        uid,
+        gid,
+        mtimeSeconds,
+        mtimeNanos,
+        new String(linkBytes(), StandardCharsets.ISO_8859_1),
+        devMajor,
+        devMinor,
+        xattrs,
+        declaredSize,
+        dataLength,
+        data,
+        gnuLongNames,
         true);
   }
 }

@@ -22,9 +22,13 @@ public final class TarWriter {
   }
 
   public void write(TarEntry e) throws IOException {
-    byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-    byte[] link = e.linkName().getBytes(StandardCharsets.UTF_8);
+    byte[] name = e.nameBytes();
+    byte[] link = e.linkBytes();
     Map<String, byte[]> pax = new LinkedHashMap<>();
+    if (!e.gnuLongNames()
+        && ((name.length > 100 && !utf8(name)) || (link.length > 100 && !utf8(link)))) {
+      pax.put("hdrcharset", ascii("BINARY")); // what GNU tar writes for such names
+    }
     if (e.gnuLongNames()) {
       if (name.length > 100) {
         writeMeta('L', "././@LongLink", terminated(name));
@@ -134,6 +138,19 @@ public final class TarWriter {
       b.write('\n');
     }
     return b.toByteArray();
+  }
+
+  private static boolean utf8(byte[] b) {
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(b));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException bad) {
+      return false;
+    }
   }
 
   private static String paxTime(long seconds, int nanos) {
