@@ -449,7 +449,7 @@ final class ChunkPipeline implements AutoCloseable {
   /** A chunk the previous manifest had: confirm the store holds it as wanted, else encrypt it. */
   private void confirmOrEncrypt(Work w, ChunkKey key, ChunkName name) throws IOException {
     int length = w.plaintext().length;
-    long stored = batch.reuse(name, -1);
+    long stored = batch.reusePublished(name, prior.publishedBy());
     if (stored >= 0 && prior.matchesSetting(length, stored)) {
       reused.incrementAndGet();
       table.chunk(w.index(), w.generation(), name, key, length, (int) stored);

@@ -10,8 +10,10 @@ import dev.blocklift.chunk.OpenedManifest;
 import dev.blocklift.chunk.Salt;
 import dev.blocklift.core.ChunkName;
 import dev.blocklift.core.ImageName;
+import dev.blocklift.store.ChunkBatch;
 import dev.blocklift.store.Store;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +36,7 @@ import java.util.Optional;
  * tenant, a rotated salt root, an unreadable manifest) simply means no reuse.
  */
 final class PriorChunks {
-  static final PriorChunks NONE = new PriorChunks(Map.of(), Compression.NONE, false);
+  static final PriorChunks NONE = new PriorChunks(Map.of(), Compression.NONE, false, Instant.EPOCH);
 
   /** Chunks of the previous manifest looked up to tell whether it compressed. */
   static final int PROBES = 16;
@@ -42,17 +44,23 @@ final class PriorChunks {
   private final Map<ChunkKey, ChunkName> byKey;
   private final Compression compression;
   private final boolean priorCompressed;
+  private final Instant publishedBy;
 
   private PriorChunks(
-      Map<ChunkKey, ChunkName> byKey, Compression compression, boolean priorCompressed) {
+      Map<ChunkKey, ChunkName> byKey,
+      Compression compression,
+      boolean priorCompressed,
+      Instant publishedBy) {
     this.byKey = byKey;
     this.compression = compression;
     this.priorCompressed = priorCompressed;
+    this.publishedBy = publishedBy;
   }
 
   static PriorChunks load(
       Store store, KeyService keys, ImageName name, Salt salt, ConvertOptions options) {
     OpenedManifest opened;
+    Instant readAt = Instant.now();
     try {
       Optional<byte[]> bytes = store.manifests().get(name);
       if (bytes.isEmpty()) {
@@ -81,7 +89,7 @@ final class PriorChunks {
         }
       }
     }
-    return new PriorChunks(byKey, options.compression(), compressed);
+    return new PriorChunks(byKey, options.compression(), compressed, readAt);
   }
 
   private static boolean storedCompressed(Store store, ChunkName name, int length) {
@@ -94,6 +102,13 @@ final class PriorChunks {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * When the manifest was read: it was published by then (see {@link ChunkBatch#reusePublished}).
+   */
+  Instant publishedBy() {
+    return publishedBy;
   }
 
   boolean isEmpty() {

@@ -2,6 +2,7 @@ package dev.blocklift.store;
 
 import dev.blocklift.core.ChunkName;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -31,6 +32,16 @@ public interface ChunkBatch extends AutoCloseable {
    * @return its stored size, or -1 if it is absent or of another size (the caller then puts it)
    */
   long reuse(ChunkName name, long expectedSize) throws IOException;
+
+  /**
+   * As {@link #reuse reuse(name, -1)}, for a chunk that a manifest published by {@code publishedBy}
+   * names. Such a chunk was durable when that manifest was published (its conversion committed
+   * first), so if the store shows it unchanged since {@code publishedBy}, {@link #commit} need not
+   * sync it again; a copy changed since (re-created after a gc, say) is synced as usual.
+   */
+  default long reusePublished(ChunkName name, Instant publishedBy) throws IOException {
+    return reuse(name, -1);
+  }
 
   /**
    * Makes every chunk put or re-used so far durable (local store: per its {@link FsyncPolicy}).

@@ -279,10 +279,12 @@ public final class LocalChunkStore implements ChunkStore {
    *
    * Why this is enough: a published manifest is durable only after its chunks' bytes and names are,
    * so a crash never leaves a manifest pointing at a lost chunk. Re-used chunks are synced too,
-   * because a concurrent conversion may have linked one without having committed yet. A crash
-   * before the commit may leave a chunk torn (short, typically empty) under its final name; nothing
-   * published names it, and the next put of that name sees the wrong size and replaces it (re-use
-   * checks the size too, when the caller knows it).
+   * because a concurrent conversion may have linked one without having committed yet; except those
+   * a manifest published earlier names that have not changed since ({@link
+   * ChunkBatch#reusePublished}): that manifest's conversion committed them. A crash before the
+   * commit may leave a chunk torn (short, typically empty) under its final name; nothing published
+   * names it, and the next put of that name sees the wrong size and replaces it (re-use checks the
+   * size too, when the caller knows it).
    */
   private final class Batch implements ChunkBatch {
     private final Set<ChunkName> pending = ConcurrentHashMap.newKeySet();
@@ -323,6 +325,24 @@ public final class LocalChunkStore implements ChunkStore {
       }
       pending.add(name);
       return size;
+    }
+
+    @Override
+    public long reusePublished(ChunkName name, Instant publishedBy) throws IOException {
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(path(name), BasicFileAttributes.class);
+      } catch (NoSuchFileException e) {
+        return -1;
+      }
+      if (!touch(name)) {
+        return -1;
+      }
+      // Timestamps are coarse (a jiffy): a second of margin before calling it unchanged.
+      if (!a.lastModifiedTime().toInstant().isBefore(publishedBy.minusSeconds(1))) {
+        pending.add(name);
+      }
+      return a.size();
     }
 
     @Override
