@@ -4,7 +4,8 @@
 #   base    debootstrap --variant=minbase bookworm, cleaned as published base images are
 #   python  base + python3           (one extra layer)
 #   nginx   base + nginx-light       (one extra layer)
-# packed as one OCI layout with umoci (unpack, change, repack), tags base, python, nginx.
+#   jre     base + openjdk-17-jre-headless (one extra layer)
+# packed as one OCI layout with umoci (unpack, change, repack), tags base, python, nginx, jre.
 #
 #   bench/corpus.sh [CACHE_DIR]      default: $BLOCKLIFT_BENCH_CACHE or ~/.cache/blocklift-bench
 # Prints the layout path on its last line. Re-running reuses what is already built.
@@ -62,6 +63,7 @@ derive() { # derive TAG PACKAGE... : base + apt-get install PACKAGES as one laye
 }
 derive python python3
 derive nginx nginx-light
+derive jre openjdk-17-jre-headless
 umoci config --image "$layout:python" --config.cmd python3 >/dev/null 2>&1 || true
 umoci gc --layout "$layout"
 log "corpus ready: tags $(umoci ls --layout "$layout" | tr '\n' ' ')"

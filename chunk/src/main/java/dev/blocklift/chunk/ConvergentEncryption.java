@@ -75,6 +75,27 @@ public final class ConvergentEncryption {
         (kind, body, from, n) -> seal(salt, key, kind, body, from, n, length));
   }
 
+  /**
+   * As {@link #encrypt(Salt, byte[], int, int, Compression)}, with the key already derived: {@code
+   * key} must be {@link #deriveKey deriveKey(salt, plaintext, offset, length)} (a caller that
+   * needed the key first, to look the chunk up, saves hashing the plaintext twice).
+   */
+  public static EncryptedChunk encrypt(
+      Salt salt, ChunkKey key, byte[] plaintext, int offset, int length, Compression compression) {
+    Objects.checkFromIndexSize(offset, length, plaintext.length);
+    return ChunkFrame.encode(
+        plaintext,
+        offset,
+        length,
+        compression,
+        (kind, body, from, n) -> seal(salt, key, kind, body, from, n, length));
+  }
+
+  /** The stored size of a chunk of {@code length} plaintext bytes kept raw (not compressed). */
+  public static int rawStoredLength(int length) {
+    return NONCE_BYTES + 1 + length + TAG_BYTES;
+  }
+
   public static EncryptedChunk encrypt(Salt salt, byte[] plaintext, Compression compression) {
     return encrypt(salt, plaintext, 0, plaintext.length, compression);
   }

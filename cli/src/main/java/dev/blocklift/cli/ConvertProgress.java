@@ -25,6 +25,9 @@ final class ConvertProgress implements ConvertListener, AutoCloseable {
 
   private ProgressBar chunks;
 
+  /** Chunks done, counted from the start: conversion begins while the flatten still runs. */
+  private final LongAdder done = new LongAdder();
+
   @Override
   public synchronized void flattenPlanned(long totalBytes) {
     flatten = bar("flatten", Math.max(1, totalBytes), "MiB", 1 << 20);
@@ -44,10 +47,12 @@ final class ConvertProgress implements ConvertListener, AutoCloseable {
       flatten = null;
     }
     chunks = bar("chunks", Math.max(1, count), "chunks", 1);
+    chunks.stepTo(done.sum());
   }
 
   @Override
   public void chunkDone(boolean hole) {
+    done.increment();
     ProgressBar b = chunks;
     if (b != null) {
       b.step();

@@ -8,6 +8,7 @@ import dev.blocklift.store.Store;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,9 +53,14 @@ public final class GcCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--grace: " + e.getMessage(), e);
     }
     GcResult r;
-    try (Store store = ReadPath.store(options.config())) {
+    WorkerConfig config = options.config();
+    try (Store store = ReadPath.store(config)) {
       r =
-          new GarbageCollector(store, Clock.systemUTC(), options.home().secret().manifestMac())
+          new GarbageCollector(
+                  store,
+                  Clock.systemUTC(),
+                  config.home().secret().manifestMac(),
+                  Optional.of(config.home().tmp()))
               .collect(g.toDuration(), dryRun);
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -64,7 +70,7 @@ public final class GcCommand implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "%d manifests reference %d chunks; %d chunks stored; %s %d unreferenced chunks (%s);"
-              + " %d spared as younger than %s%s%n",
+              + " %d spared as younger than %s; %d leftover temporary files removed%s%n",
           r.manifests(),
           r.referenced(),
           r.listed(),
@@ -73,6 +79,7 @@ public final class GcCommand implements Callable<Integer> {
           ByteSize.format(r.bytesSwept()),
           r.young(),
           g,
+          r.leftoversRemoved(),
           r.missing() > 0
               ? "; WARNING: " + r.missing() + " referenced chunks missing (run verify)"
               : "");

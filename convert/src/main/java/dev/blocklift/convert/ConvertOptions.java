@@ -60,6 +60,11 @@ public record ConvertOptions(
         2 * cores);
   }
 
+  public ConvertOptions withName(ImageName n) {
+    return new ConvertOptions(
+        n, tenant, chunkSize, compression, saltLabel, workers, maxInFlightUploads, queueCapacity);
+  }
+
   public ConvertOptions withChunkSize(ChunkSize size) {
     return new ConvertOptions(
         name, tenant, size, compression, saltLabel, workers, maxInFlightUploads, queueCapacity);

@@ -21,8 +21,12 @@ import java.util.Map;
  * @param compression the conversion's compression setting
  * @param compressedChunks data chunks stored zstd-compressed (the others are stored raw),
  *     duplicates included
- * @param flatten time spent loading and flattening the image (zero for a device conversion)
- * @param upload time spent chunking, encrypting, uploading and publishing
+ * @param reusedChunks data chunks whose key the previous manifest of the name had and whose stored
+ *     copy was confirmed, so they were neither compressed nor encrypted (duplicates included)
+ * @param flatten time spent loading and flattening the image, with the chunking that overlaps it
+ *     (zero for a device conversion)
+ * @param upload time spent after the flatten: chunking the rest, encrypting, uploading, making the
+ *     chunks durable and publishing
  * @param total the whole conversion
  */
 public record ConvertStats(
@@ -37,6 +41,7 @@ public record ConvertStats(
     long storedBytes,
     Compression compression,
     int compressedChunks,
+    int reusedChunks,
     Duration flatten,
     Duration upload,
     Duration total) {
@@ -67,6 +72,7 @@ public record ConvertStats(
     m.put("compression", compression.cliName());
     m.put("compressedChunks", compressedChunks);
     m.put("storedRatio", Math.round(storedRatio() * 1000) / 1000.0);
+    m.put("reused", reusedChunks);
     m.put("flattenSeconds", flatten.toMillis() / 1000.0);
     m.put("uploadSeconds", upload.toMillis() / 1000.0);
     m.put("totalSeconds", total.toMillis() / 1000.0);

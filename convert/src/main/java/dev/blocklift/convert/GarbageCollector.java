@@ -9,6 +9,7 @@ import dev.blocklift.store.Store;
 import dev.blocklift.store.StoredChunk;
 import dev.blocklift.store.local.LocalChunkStore;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,20 +40,35 @@ import java.util.stream.Stream;
  * A manifest that cannot be parsed, or whose MAC (under the service secret) does not verify, stops
  * the collection before anything is deleted: it might reference anything, and a changed chunk table
  * must not make gc delete a chunk the real image needs.
+ *
+ * <p>It also removes what killed or crashed writers left behind: temporary chunk files of a local
+ * store and flattened devices in the scratch directory, if given ({@link ScratchDevices}): those of
+ * processes that are gone, never a live one's.
  */
 public final class GarbageCollector {
   private final Store store;
   private final Clock clock;
   private final dev.blocklift.chunk.ManifestMac mac;
+  private final Optional<Path> scratchDir;
 
   /**
    * @param mac the manifest MAC of the store's service secret: a manifest that fails it (or has
    *     none) stops the collection before anything is deleted
    */
   public GarbageCollector(Store store, Clock clock, dev.blocklift.chunk.ManifestMac mac) {
+    this(store, clock, mac, Optional.empty());
+  }
+
+  /**
+   * @param scratchDir the conversions' scratch directory ({@code HOME/tmp}), whose leftover devices
+   *     are removed too
+   */
+  public GarbageCollector(
+      Store store, Clock clock, dev.blocklift.chunk.ManifestMac mac, Optional<Path> scratchDir) {
     this.store = store;
     this.clock = clock;
     this.mac = mac;
+    this.scratchDir = scratchDir;
   }
 
   public GcResult collect(Duration grace, boolean dryRun) throws IOException {
@@ -118,10 +134,17 @@ public final class GarbageCollector {
         bytes += now.get().size();
       }
     }
+    long leftovers = 0;
     if (!dryRun && store.chunks() instanceof LocalChunkStore local) {
-      // A writer's temporary file lives for milliseconds; an hour-old one was left by a killed one.
-      local.removeStaleTemporaryFiles(
-          grace.compareTo(Duration.ofHours(1)) > 0 ? grace : Duration.ofHours(1));
+      // Named after their writer's pid: removed once it is gone. Older versions' (no pid): a
+      // writer's temporary file lives for milliseconds, an hour-old one was left by a killed one.
+      leftovers +=
+          local.removeStaleTemporaryFiles(
+              grace.compareTo(Duration.ofHours(1)) > 0 ? grace : Duration.ofHours(1));
+    }
+    if (!dryRun && scratchDir.isPresent()) {
+      leftovers +=
+          ScratchDevices.removeLeftovers(scratchDir.get(), ScratchDevices.LEGACY_GRACE, clock);
     }
     long unreferencedYoung = 0;
     for (ChunkName n : present) {
@@ -138,6 +161,7 @@ public final class GarbageCollector {
         swept,
         bytes,
         missing,
-        dryRun);
+        dryRun,
+        leftovers);
   }
 }

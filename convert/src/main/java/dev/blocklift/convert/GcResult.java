@@ -14,6 +14,8 @@ import java.util.Map;
  * @param bytesSwept their bytes
  * @param missing referenced chunks that are not in the store (run {@code verify})
  * @param dryRun true if nothing was deleted
+ * @param leftoversRemoved files that killed or crashed writers left behind and that were removed:
+ *     temporary chunk files of the local store, flattened devices in the scratch directory
  */
 public record GcResult(
     int manifests,
@@ -23,7 +25,8 @@ public record GcResult(
     long swept,
     long bytesSwept,
     long missing,
-    boolean dryRun) {
+    boolean dryRun,
+    long leftoversRemoved) {
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("manifests", manifests);
@@ -34,6 +37,7 @@ public record GcResult(
     m.put("bytesSwept", bytesSwept);
     m.put("missing", missing);
     m.put("dryRun", dryRun);
+    m.put("leftoversRemoved", leftoversRemoved);
     return m;
   }
 }

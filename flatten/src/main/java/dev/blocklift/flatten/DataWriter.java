@@ -63,6 +63,8 @@ final class DataWriter implements FileDataSink {
     }
     copy(in, size, cursor * Geometry.BLOCK_SIZE, layerIndex, entryIndex);
     cursor += DataLayout.blocksOf(size);
+    // The cursor only grows, and copies and metadata go above the layers' data.
+    listener.dataFinal(Geometry.DATA_START * Geometry.BLOCK_SIZE, cursor * Geometry.BLOCK_SIZE);
   }
 
   /** The first block after the layers' data, chunk-aligned (as {@link DataLayout#layersEnd}). */

@@ -150,7 +150,12 @@ public final class Flattener {
       try (RandomAccessFile file = new RandomAccessFile(temp.toFile(), "rw")) {
         file.setLength(0);
         FileChannel channel = file.getChannel();
-        DataWriter writer = new DataWriter(channel, listener, options.maxDeviceSize().bytes());
+        listener.outputOpened(temp);
+        DataWriter writer =
+            new DataWriter(
+                channel,
+                options.scrubDeleted() ? withoutDataFinal(listener) : listener,
+                options.maxDeviceSize().bytes());
         tree = pass.run(channel, writer);
         p = Plan.of(tree, options);
         if (writer.layersEnd() != p.layout.layersEnd()) {
@@ -196,6 +201,31 @@ public final class Flattener {
       }
     }
     return result(absolute, tree, p, Duration.ofNanos(nanoTime.getAsLong() - t0));
+  }
+
+  /** {@code listener} without {@link FlattenListener#dataFinal} (scrubbing rewrites data). */
+  private static FlattenListener withoutDataFinal(FlattenListener listener) {
+    return new FlattenListener() {
+      @Override
+      public void planned(long dataBytes, int layers, long deviceBytes) {
+        listener.planned(dataBytes, layers, deviceBytes);
+      }
+
+      @Override
+      public void layerStarted(int layerIndex) {
+        listener.layerStarted(layerIndex);
+      }
+
+      @Override
+      public void dataWritten(long bytes) {
+        listener.dataWritten(bytes);
+      }
+
+      @Override
+      public void writingMetadata() {
+        listener.writingMetadata();
+      }
+    };
   }
 
   /** Streams one layer from {@code content}, checking it delivers exactly its file list. */

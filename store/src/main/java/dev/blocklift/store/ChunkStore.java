@@ -50,6 +50,15 @@ public interface ChunkStore extends ChunkSource, AutoCloseable {
     return exists(name);
   }
 
+  /**
+   * A batch of writes and re-uses made durable together ({@link ChunkBatch}). The default forwards
+   * to this store's own methods, whose writes are durable when they return; the local store defers
+   * its fsyncs to {@link ChunkBatch#commit}.
+   */
+  default ChunkBatch batch() {
+    return ChunkBatch.direct(this);
+  }
+
   @Override
   default void close() throws IOException {}
 }

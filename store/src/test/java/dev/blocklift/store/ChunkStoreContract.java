@@ -84,6 +84,25 @@ public abstract class ChunkStoreContract {
   }
 
   @Test
+  void aBatchPutIsVisibleAtOnceAndReuseConfirmsPresenceAndSize() throws IOException {
+    Chunk a = randomChunk(new SplittableRandom(31), 3000);
+    Chunk b = randomChunk(new SplittableRandom(32), 2000);
+    try (ChunkBatch batch = store.batch()) {
+      assertTrue(batch.putIfAbsent(a.name(), a.bytes()));
+      assertFalse(batch.putIfAbsent(a.name(), a.bytes()), "a second put finds it");
+      assertArrayEquals(a.bytes(), store.get(a.name()).orElseThrow(), "visible before commit");
+      assertEquals(3000, batch.reuse(a.name(), 3000));
+      assertEquals(3000, batch.reuse(a.name(), -1));
+      assertEquals(-1, batch.reuse(a.name(), 2999), "another size is not re-used");
+      assertEquals(-1, batch.reuse(b.name(), -1), "absent");
+      batch.commit();
+      batch.commit(); // nothing new: harmless
+    }
+    assertArrayEquals(a.bytes(), store.get(a.name()).orElseThrow());
+    assertFalse(store.exists(b.name()));
+  }
+
+  @Test
   void putThenGetReturnsTheSameBytes() throws IOException {
     Chunk c = randomChunk(new SplittableRandom(1), 4096);
     assertTrue(store.putIfAbsent(c.name(), c.bytes()));

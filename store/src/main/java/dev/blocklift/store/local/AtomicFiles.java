@@ -1,5 +1,6 @@
 package dev.blocklift.store.local;
 
+import dev.blocklift.core.OwnerPid;
 import dev.blocklift.store.FsyncPolicy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,10 +14,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Crash-safe file writes: bytes go to a temporary file in the destination directory (so the final
- * step never crosses a filesystem), are fsynced according to the {@link FsyncPolicy}, and then
- * appear under their final name in one step. Temporary files start with {@value #TEMP_PREFIX} so
- * listings skip them and garbage collection can remove the ones a killed writer left behind.
+ * Crash-safe file writes: bytes go to a temporary file on the destination's filesystem (so the
+ * final step never crosses one), are fsynced according to the {@link FsyncPolicy}, and then appear
+ * under their final name in one step. Temporary files are named {@value #TEMP_PREFIX}{@code
+ * <pid>-<random>} (older versions wrote {@value #TEMP_PREFIX}{@code <random>}), so listings skip
+ * them and clean-ups can tell a killed writer's leftovers ({@link OwnerPid}) from a live writer's.
  */
 final class AtomicFiles {
   static final String TEMP_PREFIX = ".tmp-";
@@ -28,27 +30,20 @@ final class AtomicFiles {
   }
 
   /**
-   * Writes {@code bytes} to {@code target} unless it exists: the temporary file is hard-linked to
-   * the target, which fails if the target exists, so of many concurrent writers exactly one wins.
+   * Writes {@code bytes} to {@code target} unless it exists: the temporary file (in {@code
+   * staging}, on the target's filesystem) is hard-linked to the target, which fails if the target
+   * exists, so of many concurrent writers exactly one wins.
    *
    * @return true if this call created the target
    */
-  static boolean writeIfAbsent(Path target, byte[] bytes, FsyncPolicy fsync) throws IOException {
+  static boolean writeIfAbsent(Path staging, Path target, byte[] bytes, FsyncPolicy fsync)
+      throws IOException {
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path temp = writeTemp(dir, bytes, fsync);
+    Path temp = writeTemp(staging, bytes, fsync.syncFile());
     try {
-      try {
-        Files.createLink(target, temp);
-      } catch (FileAlreadyExistsException e) {
+      if (!link(temp, target)) {
         return false;
-      } catch (UnsupportedOperationException e) {
-        // A filesystem without hard links: a no-replace rename is not available in Java, so
-        // check-then-move; concurrent writers of one name write identical bytes anyway.
-        if (Files.exists(target)) {
-          return false;
-        }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       }
       if (fsync.syncDirectory()) {
         syncDirectory(dir);
@@ -56,6 +51,29 @@ final class AtomicFiles {
       return true;
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Gives {@code temp}'s file the name {@code target} unless that exists (the temporary name stays
+   * too; the caller deletes it).
+   *
+   * @return true if this call created the target
+   */
+  static boolean link(Path temp, Path target) throws IOException {
+    try {
+      Files.createLink(target, temp);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } catch (UnsupportedOperationException e) {
+      // A filesystem without hard links: a no-replace rename is not available in Java, so
+      // check-then-move; concurrent writers of one name write identical bytes anyway.
+      if (Files.exists(target)) {
+        return false;
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      return true;
     }
   }
 
@@ -72,7 +90,7 @@ final class AtomicFiles {
       throws IOException {
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path temp = writeTemp(dir, bytes, fsync, ownerOnly);
+    Path temp = writeTemp(dir, bytes, fsync.syncFile(), ownerOnly);
     try {
       try {
         Files.move(
@@ -88,16 +106,20 @@ final class AtomicFiles {
     }
   }
 
-  private static Path writeTemp(Path dir, byte[] bytes, FsyncPolicy fsync) throws IOException {
-    return writeTemp(dir, bytes, fsync, false);
+  /** Writes {@code bytes} to a new temporary file of this process in {@code dir}. */
+  static Path writeTemp(Path dir, byte[] bytes, boolean sync) throws IOException {
+    return writeTemp(dir, bytes, sync, false);
   }
 
-  /** A new temporary file holding {@code bytes}; 0600 from its creation with {@code ownerOnly}. */
-  private static Path writeTemp(Path dir, byte[] bytes, FsyncPolicy fsync, boolean ownerOnly)
+  /**
+   * As {@link #writeTemp(Path, byte[], boolean)}; 0600 from its creation with {@code ownerOnly}.
+   */
+  static Path writeTemp(Path dir, byte[] bytes, boolean sync, boolean ownerOnly)
       throws IOException {
     Path temp =
         dir.resolve(
-            TEMP_PREFIX + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
+            OwnerPid.tag(TEMP_PREFIX)
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
     boolean done = false;
     java.nio.file.attribute.FileAttribute<?>[] attrs =
         ownerOnly
@@ -115,7 +137,7 @@ final class AtomicFiles {
       while (buf.hasRemaining()) {
         ch.write(buf);
       }
-      if (fsync.syncFile()) {
+      if (sync) {
         ch.force(true);
       }
       done = true;
@@ -125,6 +147,17 @@ final class AtomicFiles {
       }
     }
     return temp;
+  }
+
+  /**
+   * Makes a file's bytes and size durable ({@code fdatasync}: what reading it back needs, not its
+   * times, so a re-used chunk whose bytes are on disk and whose mtime was just refreshed costs no
+   * journal commit).
+   */
+  static void syncFile(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(false);
+    }
   }
 
   /**

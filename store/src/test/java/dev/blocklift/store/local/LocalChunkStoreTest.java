@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blocklift.core.ChunkName;
+import dev.blocklift.store.ChunkBatch;
 import dev.blocklift.store.ChunkStore;
 import dev.blocklift.store.ChunkStoreContract;
 import dev.blocklift.store.FsyncPolicy;
@@ -66,6 +67,51 @@ class LocalChunkStoreTest extends ChunkStoreContract {
     assertEquals(1, ((LocalChunkStore) store).removeStaleTemporaryFiles(Duration.ofHours(1)));
     assertFalse(Files.exists(stale));
     assertTrue(Files.exists(fresh));
+  }
+
+  @Test
+  void aBatchPutReplacesAChunkTornByACrashAndCommitSyncsEveryPolicy() throws IOException {
+    for (FsyncPolicy p : FsyncPolicy.values()) {
+      try (LocalChunkStore s = new LocalChunkStore(dir.resolve("torn-" + p), p)) {
+        Chunk c = randomChunk(new SplittableRandom(21), 5000);
+        Path file = s.path(c.name());
+        Files.createDirectories(file.getParent());
+        Files.write(file, new byte[0]); // what a power loss can leave of an unsynced chunk
+        try (ChunkBatch batch = s.batch()) {
+          assertEquals(-1, batch.reuse(c.name(), 5000), "a torn chunk is not re-used");
+          assertTrue(batch.putIfAbsent(c.name(), c.bytes()), "it is replaced");
+          batch.commit();
+        }
+        assertTrue(s.get(c.name()).isPresent());
+        try (Stream<Path> staged = Files.list(dir.resolve("torn-" + p).resolve(".staging"))) {
+          assertEquals(0, staged.count(), "no temporary file left");
+        }
+      }
+    }
+  }
+
+  @Test
+  void stagingLeftoversOfGoneProcessesAreRemovedAndALiveOnesKept() throws Exception {
+    Process done = new ProcessBuilder("true").start();
+    done.waitFor();
+    Process live = new ProcessBuilder("sleep", "300").start();
+    try {
+      Path staging = dir.resolve("chunks").resolve(".staging");
+      Path dead = Files.write(staging.resolve(".tmp-" + done.pid() + "-a"), new byte[] {1});
+      Path alive = Files.write(staging.resolve(".tmp-" + live.pid() + "-b"), new byte[] {1});
+      Path legacy = Files.write(staging.resolve(".tmp-legacy"), new byte[] {1});
+      LocalChunkStore local = (LocalChunkStore) store;
+      assertEquals(1, local.removeLeftoverStagingFiles(Duration.ofHours(1)));
+      assertFalse(Files.exists(dead));
+      assertTrue(Files.exists(alive));
+      assertTrue(Files.exists(legacy), "a recent file without a pid may be a writer's");
+      Files.setLastModifiedTime(legacy, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+      assertEquals(1, local.removeStaleTemporaryFiles(Duration.ofHours(1)));
+      assertTrue(Files.exists(alive));
+    } finally {
+      live.destroyForcibly();
+      live.waitFor();
+    }
   }
 
   @Test
