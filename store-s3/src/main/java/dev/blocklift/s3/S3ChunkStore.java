@@ -20,12 +20,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * over S3's partitions and keeps listings by prefix cheap).
  *
  * <p>Put-if-absent is S3's conditional write {@code If-None-Match: *}: 412 Precondition Failed
- * means another writer got there first; 409 ConditionalRequestConflict (a concurrent conditional
- * write in progress) is retried until the other write settles. Every read is hashed and compared
- * with the name, so a corrupt object raises {@link dev.blocklift.core.CorruptChunkException}.
+ * means the object exists, and it is this call's write only if it carries this call's writer token
+ * (a lost response, retried); otherwise another writer got there first; 409
+ * ConditionalRequestConflict (a concurrent conditional write in progress) is retried until the
+ * other write settles. Every read is hashed and compared with the name, so a corrupt object raises
+ * {@link dev.blocklift.core.CorruptChunkException}.
  */
 public final class S3ChunkStore implements ChunkStore {
   private static final int CONFLICT_RETRIES = 10;
+
+  /** The user-metadata key of the token of the call that stored a chunk object. */
+  static final String WRITER = "blocklift-writer";
 
   private final S3Connection s3;
   private final String bucket;
@@ -58,22 +63,29 @@ public final class S3ChunkStore implements ChunkStore {
               + ")");
     }
     String key = key(name);
+    // Who stored the object is decided by content, not by attempt counts: each call writes a
+    // token of its own into the object's metadata, and a 412 (the object exists) is this call's
+    // write only if the stored object carries its token (an earlier attempt of this call whose
+    // response was lost, then retried by the SDK or by us).
+    String token =
+        Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36)
+            + Long.toUnsignedString(System.nanoTime(), 36);
     for (int attempt = 0; ; attempt++) {
       try {
         s3.call(
             "put chunk " + name,
             c ->
                 c.putObject(
-                    r -> r.bucket(bucket).key(key).ifNoneMatch("*"),
+                    r ->
+                        r.bucket(bucket)
+                            .key(key)
+                            .ifNoneMatch("*")
+                            .metadata(java.util.Map.of(WRITER, token)),
                     RequestBody.fromBytes(ciphertext)));
         return true;
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
-          // A 412 on the SDK's retry of this PUT may answer our own earlier attempt, whose
-          // response was lost after the object was written: the chunk is there either way (same
-          // name, same bytes), so only a 412 on the first attempt means another writer stored it.
-          Integer attempts = e.numAttempts();
-          return attempts != null && attempts > 1;
+          return storedBy(name, key, token);
         }
         if (e.statusCode() == 409 && attempt < CONFLICT_RETRIES) {
           pause(attempt);
@@ -81,6 +93,24 @@ public final class S3ChunkStore implements ChunkStore {
         }
         throw s3.failure("put chunk " + name, e);
       }
+    }
+  }
+
+  /** Whether the object under {@code key} was written by the call holding {@code token}. */
+  private boolean storedBy(ChunkName name, String key, String token) throws IOException {
+    try {
+      String stored =
+          s3.call(
+                  "look up the writer of chunk " + name,
+                  c -> c.headObject(r -> r.bucket(bucket).key(key)))
+              .metadata()
+              .get(WRITER);
+      return token.equals(stored);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false; // deleted since (gc): not this call's to claim
+      }
+      throw s3.failure("look up the writer of chunk " + name, e);
     }
   }
 
