@@ -108,7 +108,7 @@ class FlattenLimitsTest {
           java.util.Collections.enumeration(
               List.of(
                   new ByteArrayInputStream(h.toByteArray()),
-                  GeneratedImage.zeros(size),
+                  dev.blocklift.testing.GeneratedStreams.zeros(size),
                   new ByteArrayInputStream(trailer))));
     };
   }

@@ -7,7 +7,7 @@ import dev.blocklift.image.Descriptor;
 import dev.blocklift.image.ImageSource;
 import dev.blocklift.image.MediaTypes;
 import dev.blocklift.image.ResolvedImage;
-import java.io.FilterInputStream;
+import dev.blocklift.testing.GeneratedStreams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -97,56 +97,11 @@ final class GeneratedImage implements ImageSource {
     if (i < 0) {
       throw new IllegalArgumentException("no blob " + blob.digest());
     }
-    return new FilterInputStream(blobs.get(i).get()) {
-      @Override
-      public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-          served.incrementAndGet();
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-          served.addAndGet(n);
-        }
-        return n;
-      }
-    };
+    return GeneratedStreams.counted(blobs.get(i).get(), served);
   }
 
   @Override
   public String describe() {
     return "generated image";
-  }
-
-  /** {@code n} zero bytes, generated. */
-  static InputStream zeros(long n) {
-    return new InputStream() {
-      long left = n;
-
-      @Override
-      public int read() {
-        if (left == 0) {
-          return -1;
-        }
-        left--;
-        return 0;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (left == 0) {
-          return -1;
-        }
-        int k = (int) Math.min(len, left);
-        java.util.Arrays.fill(b, off, off + k, (byte) 0);
-        left -= k;
-        return k;
-      }
-    };
   }
 }

@@ -48,7 +48,7 @@ class BoundedBlobTest {
             SOME,
             declared,
             SOME,
-            () -> SyntheticSource.zeros(Long.MAX_VALUE)); // /dev/zero
+            () -> dev.blocklift.testing.GeneratedStreams.zeros(Long.MAX_VALUE)); // /dev/zero
     assertBounded(source, declared);
   }
 
@@ -67,7 +67,9 @@ class BoundedBlobTest {
             () ->
                 new SequenceInputStream(
                     java.util.Collections.enumeration(
-                        List.of(new ByteArrayInputStream(header), SyntheticSource.zeros(big)))));
+                        List.of(
+                            new ByteArrayInputStream(header),
+                            dev.blocklift.testing.GeneratedStreams.zeros(big)))));
     assertBounded(source, 2048);
   }
 

@@ -13,6 +13,7 @@ import dev.blocklift.core.Sha256;
 import dev.blocklift.image.tree.DirectoryNode;
 import dev.blocklift.image.tree.FileNode;
 import dev.blocklift.image.tree.LayerFiles;
+import dev.blocklift.testing.GeneratedStreams;
 import dev.blocklift.testing.TreeSnapshot;
 import dev.blocklift.testing.oci.Compression;
 import dev.blocklift.testing.oci.Layer;
@@ -51,33 +52,6 @@ class LargeInputTest {
     Fixtures.umoci(layout, tmp.resolve("bundle")).assertSameAs(ours, "20k entries");
   }
 
-  /** Zeros, generated. */
-  private static InputStream zeros(long n) {
-    return new InputStream() {
-      long left = n;
-
-      @Override
-      public int read() {
-        if (left == 0) {
-          return -1;
-        }
-        left--;
-        return 0;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (left == 0) {
-          return -1;
-        }
-        int k = (int) Math.min(len, left);
-        java.util.Arrays.fill(b, off, off + k, (byte) 0);
-        left -= k;
-        return k;
-      }
-    };
-  }
-
   /** An uncompressed layer with one sparse-looking entry of {@code size} zero bytes, streamed. */
   private static final class GeneratedSource implements ImageSource {
     private final long size;
@@ -111,7 +85,7 @@ class LargeInputTest {
           java.util.Collections.enumeration(
               List.of(
                   new ByteArrayInputStream(header),
-                  zeros(size),
+                  GeneratedStreams.zeros(size),
                   new ByteArrayInputStream(trailer))));
     }
 

@@ -2,8 +2,7 @@ package dev.blocklift.image;
 
 import dev.blocklift.core.Digest;
 import dev.blocklift.core.Platform;
-import java.io.FilterInputStream;
-import java.io.IOException;
+import dev.blocklift.testing.GeneratedStreams;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -45,56 +44,11 @@ final class SyntheticSource implements ImageSource {
 
   @Override
   public InputStream openBlob(Descriptor d) {
-    return new FilterInputStream(blob.get()) {
-      @Override
-      public int read() throws IOException {
-        int b = in.read();
-        if (b >= 0) {
-          served.incrementAndGet();
-        }
-        return b;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = in.read(b, off, len);
-        if (n > 0) {
-          served.addAndGet(n);
-        }
-        return n;
-      }
-    };
+    return GeneratedStreams.counted(blob.get(), served);
   }
 
   @Override
   public String describe() {
     return "synthetic";
-  }
-
-  /** {@code n} zero bytes ({@code Long.MAX_VALUE}: endless, like /dev/zero), generated. */
-  static InputStream zeros(long n) {
-    return new InputStream() {
-      long left = n;
-
-      @Override
-      public int read() {
-        if (left == 0) {
-          return -1;
-        }
-        left--;
-        return 0;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (left == 0) {
-          return -1;
-        }
-        int k = (int) Math.min(len, left);
-        java.util.Arrays.fill(b, off, off + k, (byte) 0);
-        left -= k;
-        return k;
-      }
-    };
   }
 }
