@@ -58,18 +58,6 @@ public final class Container implements AutoCloseable {
     return exited;
   }
 
-  /** Chunk fetches and bytes fetched by this container's device since it was mounted. */
-  public long bytesFetched() {
-    return prepared.live().device() instanceof LazyDevice lazy ? lazy.fetchedBytes() : 0;
-  }
-
-  /** The image's data bytes (what a share of bytes fetched is a share of). */
-  public long imageBytes() {
-    return prepared.live().device() instanceof LazyDevice lazy
-        ? (lazy.map() instanceof ManifestChunkMap m ? m.dataBytes() : lazy.size())
-        : prepared.live().device().size();
-  }
-
   /**
    * The most memory the container's cgroup has used (cgroup v2 memory.peak or v1
    * memory.max_usage_in_bytes), if the machine accounts it.

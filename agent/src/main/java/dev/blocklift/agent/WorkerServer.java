@@ -209,11 +209,6 @@ public final class WorkerServer implements AutoCloseable {
     return t;
   }
 
-  /** The extra APIs served. */
-  List<WorkerApi> apis() {
-    return List.copyOf(apis);
-  }
-
   /** The invoke listener's TCP port, when there is one. */
   public Optional<Integer> invokePort() {
     return invokeTcp == null ? Optional.empty() : Optional.of(invokeTcp.getLocalPort());

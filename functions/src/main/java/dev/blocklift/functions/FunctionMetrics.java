@@ -67,15 +67,6 @@ final class FunctionMetrics {
     return Math.max(0, Math.min(MAX_MICROS, d.toNanos() / 1000));
   }
 
-  /** Invoke durations of {@code f} so far (a copy), in microseconds. */
-  Histogram durations(FunctionName f) {
-    PerFunction p = of(f);
-    synchronized (p) {
-      p.durationTotal.add(p.duration.getIntervalHistogram());
-      return p.durationTotal.copy();
-    }
-  }
-
   String prometheus(ToIntFunction<FunctionName> running) {
     StringBuilder sb = new StringBuilder();
     counter(sb, "invocations_total", "invokes answered", p -> p.invokes.sum());

@@ -120,10 +120,9 @@ final class Invoker {
     Duration took = Duration.between(start, clock.instant());
     sb.container().ifPresent(Container::drainOutput);
     inv.log("END RequestId: " + inv.requestId);
-    inv.log(report(inv, fn, sb, took, lease.initDuration(), timedOut));
-    LOG.log(
-        System.Logger.Level.INFO,
-        fn.name() + ": " + report(inv, fn, sb, took, lease.initDuration(), timedOut));
+    String report = report(inv, fn, sb, took, lease.initDuration(), timedOut);
+    inv.log(report);
+    LOG.log(System.Logger.Level.INFO, fn.name() + ": " + report);
     metrics.invoked(
         fn.name(), took, lease.initDuration().isPresent(), result.functionError().isPresent());
     pool.release(lease);

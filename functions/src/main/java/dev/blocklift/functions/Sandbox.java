@@ -42,7 +42,6 @@ final class Sandbox {
   private boolean delivered;
   private Instant idleSince;
   private Container container;
-  private long invocations;
   private volatile String deathCause = "";
   private Invocation logTarget;
   private final StringBuilder initLog = new StringBuilder();
@@ -90,15 +89,6 @@ final class Sandbox {
     lock.lock();
     try {
       return idleSince;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  long invocations() {
-    lock.lock();
-    try {
-      return invocations;
     } finally {
       lock.unlock();
     }
@@ -189,7 +179,6 @@ final class Sandbox {
       state = State.BUSY;
       current = inv;
       delivered = false;
-      invocations++;
       changed.signalAll();
       return true;
     } finally {

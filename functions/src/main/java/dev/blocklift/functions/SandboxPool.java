@@ -336,10 +336,6 @@ final class SandboxPool implements AutoCloseable {
     return m;
   }
 
-  synchronized List<Sandbox> sandboxes() {
-    return new ArrayList<>(all);
-  }
-
   /** Tears every sandbox down and waits (bounded) for it. */
   @Override
   public void close() {
